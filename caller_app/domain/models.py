@@ -1,0 +1,195 @@
+"""Plain data shared by every layer of the app (store, api, sync and ui).
+
+Frozen dataclasses so that an object handed from the sync thread to the GUI thread
+can never be changed under either of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+# A survey answer: `single`/`scale` -> str, `multi` -> list[str], `text` -> str.
+Answer = str | list[str]
+
+
+@dataclass(frozen=True)
+class Account:
+    server_url: str
+    username: str
+    volunteer_id: int
+    name: str  # display name, e.g. "Priya Shah"
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.username
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: int
+    name: str
+    seat: str
+    candidate: str
+    timezone: str
+    calling_hours: str
+    calling_now: bool
+    opens_at: dt.datetime | None
+    target_contacts_per_hour: int
+    batch_size: int
+    max_attempts: int
+    lease_minutes: int
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    text: str
+    kind: str  # single | multi | scale | text
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: str
+    label: str
+    reached: bool
+    final: bool
+    needs_callback_time: bool = False
+
+
+@dataclass(frozen=True)
+class Script:
+    campaign_id: int
+    version: str
+    intro: str
+    crib_sheet: str
+    candidate_bio: str
+    candidate: str
+    seat: str
+    questions: tuple[Question, ...]
+    outcomes: tuple[Outcome, ...]
+
+    def outcome(self, code: str) -> Outcome | None:
+        return next((o for o in self.outcomes if o.code == code), None)
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: int
+    batch_id: int
+    campaign_id: int
+    first_name: str
+    last_name: str
+    phone: str  # E.164
+    ward: str
+    attempt: int
+    previous_notes: tuple[str, ...] = ()
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True)
+class ResultDraft:
+    """What the volunteer entered for one call; the store gives it an id and a time."""
+
+    contact_id: int
+    batch_id: int
+    campaign_id: int
+    outcome: str
+    started_at: dt.datetime
+    duration_s: int
+    answers: dict[str, Answer] = field(default_factory=dict)
+    notes: str = ""
+    callback_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """A recorded result, as it sits in the outbox and as it is uploaded."""
+
+    id: str  # UUID made by the app
+    contact_id: int
+    batch_id: int
+    campaign_id: int
+    outcome: str
+    started_at: dt.datetime
+    duration_s: int
+    recorded_at: dt.datetime
+    answers: dict[str, Answer] = field(default_factory=dict)
+    notes: str = ""
+    callback_at: dt.datetime | None = None
+    supersedes: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON object of `POST /api/v1/results` (docs/api.md)."""
+        return {
+            "id": self.id,
+            "batch_id": self.batch_id,
+            "contact_id": self.contact_id,
+            "outcome": self.outcome,
+            "answers": self.answers,
+            "notes": self.notes,
+            "started_at": _iso(self.started_at),
+            "duration_s": self.duration_s,
+            "recorded_at": _iso(self.recorded_at),
+            "callback_at": _iso(self.callback_at) if self.callback_at else None,
+            "supersedes": self.supersedes,
+        }
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A result the server refused for good: shown in the "needs attention" list."""
+
+    result_id: str
+    code: str
+    message: str
+
+
+class Connectivity(enum.Enum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+    RETRYING = "retrying"
+    SIGNED_OUT = "signed_out"
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    connectivity: Connectivity
+    waiting: int = 0  # results in the outbox
+    needs_attention: int = 0
+    retry_in_s: int | None = None
+    uploading: bool = False
+    detail: str = ""  # last error, in words a volunteer understands
+
+
+@dataclass(frozen=True)
+class TeamProgress:
+    calls: int
+    reached: int
+    volunteers_active: int
+    my_calls: int
+    my_reached: int
+    leaderboard: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class SessionStats:
+    started_at: dt.datetime
+    calls: int
+    reached: int
+    by_outcome: dict[str, int]
+    uploaded: int
+    waiting: int
+
+
+def _iso(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("timestamps must carry a time zone")
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

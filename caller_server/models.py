@@ -1,0 +1,184 @@
+"""SQLAlchemy models of the central server.
+
+One schema for SQLite and PostgreSQL. JSON columns hold the script and free-form
+contact attributes; everything the server queries on is a real column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    seat: Mapped[str] = mapped_column(String(200))
+    candidate: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    calling_hours: Mapped[str] = mapped_column(String(11), default="09:00-21:00")
+    target_contacts_per_hour: Mapped[int] = mapped_column(Integer, default=20)
+    batch_size: Mapped[int] = mapped_column(Integer, default=20)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    lease_minutes: Mapped[int] = mapped_column(Integer, default=45)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # {"intro", "crib_sheet", "candidate_bio", "questions": [...], "outcomes": [...]}
+    script: Mapped[dict[str, Any]] = mapped_column(JSON)
+    script_version: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Volunteer(Base):
+    __tablename__ = "volunteers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default="caller")  # caller | organiser
+    leaderboard_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Token(Base):
+    """A sign-in token, stored as its SHA-256 so a database leak reveals no token."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class LoginFailure(Base):
+    """Failed sign-ins per username, shared by all server processes, for throttling."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "phone", name="uq_contact_campaign_phone"),
+        Index("ix_contacts_pick", "campaign_id", "state", "next_call_after"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    first_name: Mapped[str] = mapped_column(String(200))
+    last_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    ward: Mapped[str] = mapped_column(String(200), default="")
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # available | leased | done
+    state: Mapped[str] = mapped_column(String(16), default="available")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_call_after: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # The live lease, denormalised so that picking contacts needs no join.
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("batches.id", ondelete="SET NULL"), default=None, index=True
+    )
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("volunteer_id", "request_id", name="uq_batch_request"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    request_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    released_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    members: Mapped[list[BatchContact]] = relationship(back_populates="batch")
+
+
+class BatchContact(Base):
+    """Every contact ever leased in a batch: the history that says who may post a result."""
+
+    __tablename__ = "batch_contacts"
+
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    batch: Mapped[Batch] = relationship(back_populates="members")
+
+
+class Result(Base):
+    __tablename__ = "results"
+    __table_args__ = (Index("ix_results_campaign_received", "campaign_id", "received_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # client UUID
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("batches.id", ondelete="SET NULL"), default=None
+    )
+    outcome: Mapped[str] = mapped_column(String(64))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[dt.datetime]
+    duration_s: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    callback_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    supersedes: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Another volunteer's result reached the same contact first (lease expired, re-leased).
+    double_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SHA-256 of the canonical payload: a re-send with another payload is a conflict.
+    payload_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Suppression(Base):
+    """A number never to call. campaign_id NULL means every campaign (do_not_call)."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (UniqueConstraint("phone", "campaign_id", name="uq_suppression"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), default=None
+    )
+    reason: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
