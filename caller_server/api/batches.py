@@ -1,0 +1,68 @@
+"""Leasing, reading, renewing and releasing batches of contacts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from caller_server import leasing
+from caller_server.api.deps import CurrentVolunteer, DbSession, active_campaign, db_call
+from caller_server.api.errors import ApiError
+from caller_server.api.schemas import ERRORS, BatchIn, BatchOut, ReleaseIn, ReleaseOut, RenewOut
+from caller_server.models import Batch
+from caller_server.timeutil import as_utc, utcnow
+
+router = APIRouter(tags=["batches"])
+
+
+def batch_out(view: leasing.BatchView) -> BatchOut:
+    return BatchOut.model_validate(
+        {"batch_id": view.batch_id, "campaign_id": view.campaign_id,
+         "lease_expires_at": view.lease_expires_at, "contacts": view.contacts,
+         "reason": view.reason, "opens_at": view.opens_at}
+    )
+
+
+def _own(session: DbSession, batch_id: int, volunteer_id: int, lock: bool = False) -> Batch:
+    try:
+        return leasing.own_batch(session, batch_id, volunteer_id, lock)
+    except leasing.NotFound:
+        raise ApiError(404, "No such batch.") from None
+
+
+@router.post("/campaigns/{campaign_id}/batches", response_model=BatchOut, responses=ERRORS)
+@db_call
+def lease(campaign_id: int, body: BatchIn, volunteer: CurrentVolunteer,
+          session: DbSession) -> BatchOut:
+    campaign = active_campaign(session, campaign_id)
+    view = leasing.lease_batch(session, campaign, volunteer.id, body.size,
+                               str(body.request_id), utcnow())
+    return batch_out(view)
+
+
+@router.get("/batches/{batch_id}", response_model=BatchOut, responses=ERRORS)
+@db_call
+def get_batch(batch_id: int, volunteer: CurrentVolunteer, session: DbSession) -> BatchOut:
+    batch = _own(session, batch_id, volunteer.id)
+    return batch_out(leasing.batch_view(session, batch))
+
+
+@router.post("/batches/{batch_id}/renew", response_model=RenewOut, responses=ERRORS)
+@db_call
+def renew(batch_id: int, volunteer: CurrentVolunteer, session: DbSession) -> RenewOut:
+    batch = _own(session, batch_id, volunteer.id, lock=True)
+    if batch.released_at is not None:
+        raise ApiError(409, "This batch was released.", code="conflict")
+    expires = leasing.renew(session, batch, utcnow())
+    session.commit()
+    return RenewOut(batch_id=batch.id, lease_expires_at=as_utc(expires))
+
+
+@router.post("/batches/{batch_id}/release", response_model=ReleaseOut, responses=ERRORS)
+@db_call
+def release(batch_id: int, volunteer: CurrentVolunteer, session: DbSession,
+            body: ReleaseIn | None = None) -> ReleaseOut:
+    batch = _own(session, batch_id, volunteer.id, lock=True)
+    ids = body.contact_ids if body is not None else None
+    released = leasing.release(session, batch, ids, utcnow())
+    session.commit()
+    return ReleaseOut(released=released)

@@ -1,0 +1,85 @@
+"""Request dependencies: a database session per request and the signed-in volunteer."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from caller_server import auth
+from caller_server.api.errors import ApiError
+from caller_server.models import Campaign, Volunteer
+from caller_server.timeutil import utcnow
+
+F = TypeVar("F", bound=Callable[..., Any])
+_bearer = HTTPBearer(auto_error=False, description="The token from /api/v1/auth/login")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def bearer_token(credentials: Credentials) -> str:
+    if credentials is None or not credentials.credentials:
+        raise ApiError(401, "Please sign in.")
+    return credentials.credentials
+
+
+Token = Annotated[str, Depends(bearer_token)]
+
+
+def db_call(fn: F) -> F:
+    """End any open transaction before a sync endpoint returns or raises.
+
+    Each sync step runs in a worker thread. A step that left its transaction open
+    would hold SQLite's write lock (BEGIN IMMEDIATE) or a pooled connection while
+    waiting for a thread for its next step, and under load every thread can end up
+    waiting on it. So results are built first, then the session is rolled back.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            for value in kwargs.values():
+                if isinstance(value, Session) and value.in_transaction():
+                    value.rollback()
+
+    return wrapper  # type: ignore[return-value]
+
+
+@db_call
+def current_volunteer(session: DbSession, token: Token) -> Volunteer:
+    volunteer = auth.volunteer_for_token(session, token, utcnow())
+    if volunteer is None:
+        raise ApiError(401, "Your sign-in has expired. Please sign in again.")
+    return volunteer
+
+
+CurrentVolunteer = Annotated[Volunteer, Depends(current_volunteer)]
+
+
+def organiser(volunteer: CurrentVolunteer) -> Volunteer:
+    if volunteer.role != "organiser":
+        raise ApiError(403, "Only organisers may do this.")
+    return volunteer
+
+
+Organiser = Annotated[Volunteer, Depends(organiser)]
+
+
+def active_campaign(session: Session, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or not campaign.active:
+        raise ApiError(404, "No such campaign.")
+    return campaign

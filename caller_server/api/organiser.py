@@ -1,0 +1,57 @@
+"""Organiser-only endpoints: the results export and revoking a volunteer's sign-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from caller_server import auth, export
+from caller_server.api.deps import DbSession, Organiser, active_campaign, db_call
+from caller_server.api.errors import ApiError
+from caller_server.api.schemas import ERRORS
+from caller_server.models import Volunteer
+from caller_server.timeutil import utcnow
+
+router = APIRouter(tags=["organiser"])
+ORGANISER_ERRORS = {**ERRORS, 403: ERRORS[401]}
+
+
+class RevokedOut(BaseModel):
+    volunteer_id: int
+    revoked: int
+
+
+@router.get("/campaigns/{campaign_id}/results.csv", responses={
+    **ORGANISER_ERRORS, 200: {"content": {"text/csv": {}}, "description": "Results CSV"}})
+@db_call
+def results_csv(campaign_id: int, request: Request, _organiser: Organiser,
+                session: DbSession) -> StreamingResponse:
+    active_campaign(session, campaign_id)
+    session.close()  # on SQLite its open transaction would block the export's own one
+    sessions = request.app.state.sessions
+
+    def chunks() -> Iterator[str]:
+        # A session of its own: the request's one is closed once the handler returns.
+        with sessions() as own:
+            yield from export.iter_csv(own, campaign_id)
+
+    return StreamingResponse(
+        chunks(), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition":
+                 f'attachment; filename="campaign-{campaign_id}-results.csv"'},
+    )
+
+
+@router.post("/admin/volunteers/{volunteer_id}/revoke", response_model=RevokedOut,
+             responses=ORGANISER_ERRORS)
+@db_call
+def revoke_volunteer(volunteer_id: int, _organiser: Organiser,
+                     session: DbSession) -> RevokedOut:
+    if session.get(Volunteer, volunteer_id) is None:
+        raise ApiError(404, "No such volunteer.")
+    count = auth.revoke_all(session, volunteer_id, utcnow())
+    session.commit()
+    return RevokedOut(volunteer_id=volunteer_id, revoked=count)

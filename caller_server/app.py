@@ -1,0 +1,144 @@
+"""The FastAPI application factory.
+
+`create_app()` with no argument reads the database from env `CALLER_SERVER_DB`, which
+is how uvicorn's `--factory` and multi-worker mode build it in each process. Nothing
+here logs request bodies, tokens, names or numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from caller_server import API_VERSION, __version__
+from caller_server.api import errors as api_errors
+from caller_server.api import router
+from caller_server.api.schemas import Health
+from caller_server.db import make_engine, resolve_db_url, session_factory
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024  # 1 MiB
+_DRAIN_LIMIT = 16 * MAX_BODY  # read (and drop) this much of an oversized body before replying
+
+
+async def _send_json(send: Send, status: int, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+_TOO_LARGE = (b'{"error":{"code":"payload_too_large","message":'
+              b'"The request is larger than 1 MiB."}}')
+_SERVER_ERROR = (b'{"error":{"code":"server_error","message":'
+                 b'"The server hit a problem. Please try again later."}}')
+
+
+class GuardMiddleware:
+    """Caps the body at 1 MiB whatever Content-Length says, and turns crashes into 500s.
+
+    The body is read here in full (it is small) and replayed to the app, so a chunked
+    or mislabelled body is counted as it arrives. Unexpected exceptions are logged by
+    type only: their text may hold SQL parameters, i.e. personal data.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        too_large = declared is not None and declared.isdigit() and int(declared) > self.limit
+        chunks: list[bytes] = []
+        size = 0
+        more = not too_large
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.limit:
+                too_large = True
+                break
+            chunks.append(body)
+            more = message.get("more_body", False)
+        if too_large:
+            await self._drain(receive, size)
+            await _send_json(send, 413, _TOO_LARGE)
+            return
+        await self._run(scope, b"".join(chunks), receive, send)
+
+    async def _drain(self, receive: Receive, size: int) -> None:
+        """Read what the client still sends, so it sees the 413 instead of a reset."""
+        while size < _DRAIN_LIMIT:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            size += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
+
+    async def _run(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
+        replayed = False
+        started = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, replay, tracking_send)
+        except Exception as exc:
+            log.error("unhandled %s in %s %s", type(exc).__name__, scope.get("method"),
+                      scope.get("route").path if scope.get("route") else "request")
+            if not started:
+                await _send_json(send, 500, _SERVER_ERROR)
+
+
+def create_app(db_url: str | None = None) -> FastAPI:
+    """The API on the database at `db_url` (else env CALLER_SERVER_DB, else the default)."""
+    engine = make_engine(resolve_db_url(db_url))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Phone bank server",
+        version=__version__,
+        description="Campaigns, leased contact batches and idempotent call results.",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    api_errors.install(app)
+
+    @app.get("/api/v1/health", response_model=Health, tags=["health"])
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "api": API_VERSION}
+
+    app.include_router(router)
+    app.add_middleware(GuardMiddleware)
+
+    return app

@@ -1,0 +1,69 @@
+"""Tonight's tallies for a campaign: the team, the caller, and an opt-in leaderboard.
+
+"Tonight" starts at midnight in the campaign's time zone. A result that another one
+supersedes is left out, so a corrected call counts once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from caller_server.models import Campaign, Result, Volunteer
+from caller_server.outcomes import campaign_outcomes
+
+
+def tonight_start(tz: str, now: dt.datetime) -> dt.datetime:
+    local = now.astimezone(ZoneInfo(tz))
+    midnight = dt.datetime.combine(local.date(), dt.time(0, 0), tzinfo=ZoneInfo(tz))
+    return midnight.astimezone(dt.UTC)
+
+
+def _first_name(name: str) -> str:
+    parts = name.split()
+    return parts[0] if parts else ""
+
+
+def campaign_progress(
+    session: Session, campaign: Campaign, volunteer_id: int, now: dt.datetime
+) -> dict[str, Any]:
+    reached_codes = {o.code for o in campaign_outcomes(campaign.script) if o.reached}
+    newer = aliased(Result)
+    rows = session.execute(
+        select(Result.volunteer_id, Result.contact_id, Result.outcome)
+        .where(
+            Result.campaign_id == campaign.id,
+            Result.received_at >= tonight_start(campaign.timezone, now),
+            ~select(newer.id).where(newer.supersedes == Result.id).exists(),
+        )
+    ).all()
+    calls: dict[int, int] = {}
+    mine_reached: set[int] = set()
+    team_reached: set[int] = set()
+    for vol, contact, outcome in rows:
+        calls[vol] = calls.get(vol, 0) + 1
+        if outcome in reached_codes:
+            team_reached.add(contact)
+            if vol == volunteer_id:
+                mine_reached.add(contact)
+    board: list[dict[str, Any]] = []
+    if calls:
+        opted = session.execute(
+            select(Volunteer.id, Volunteer.name).where(
+                Volunteer.id.in_(list(calls)), Volunteer.leaderboard_opt_in.is_(True)
+            )
+        ).all()
+        board = sorted(
+            ({"name": _first_name(name), "calls": calls[vid]} for vid, name in opted),
+            key=lambda e: (-e["calls"], e["name"]),
+        )
+    return {
+        "team": {"calls": len(rows), "reached": len(team_reached),
+                 "volunteers_active": len(calls)},
+        "mine": {"calls": calls.get(volunteer_id, 0), "reached": len(mine_reached)},
+        "leaderboard": board,
+    }

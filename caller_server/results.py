@@ -1,0 +1,296 @@
+"""Idempotent ingest of call results.
+
+Each result is inserted inside its own SAVEPOINT and the primary key on the client's
+UUID decides: a second insert fails, and the stored payload hash tells a harmless
+re-send (`duplicates`) from a changed payload (`conflict`). There is no
+check-then-insert, so concurrent re-sends from several workers store one row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import exists, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from caller_server import leasing
+from caller_server.models import Batch, BatchContact, Campaign, Contact, Result, Suppression
+from caller_server.outcomes import Outcome, campaign_outcomes, next_state
+from caller_server.timeutil import as_utc, iso_z, opt_utc
+
+MAX_RESULTS_PER_REQUEST = 200
+
+
+@dataclass
+class ResultInput:
+    id: str
+    batch_id: int
+    contact_id: int
+    outcome: str
+    answers: dict[str, Any]
+    notes: str
+    started_at: dt.datetime
+    duration_s: int
+    recorded_at: dt.datetime | None = None
+    callback_at: dt.datetime | None = None
+    supersedes: str | None = None
+
+
+@dataclass
+class IngestReply:
+    accepted: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    rejected: list[dict[str, str]] = field(default_factory=list)
+
+    def reject(self, result_id: str, code: str, message: str) -> None:
+        self.rejected.append({"id": result_id, "code": code, "message": message})
+
+
+class Rejected(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def payload_hash(item: ResultInput) -> str:
+    """SHA-256 of the canonical payload (timestamps normalised to UTC)."""
+    canonical = {
+        "id": item.id,
+        "batch_id": item.batch_id,
+        "contact_id": item.contact_id,
+        "outcome": item.outcome,
+        "answers": item.answers,
+        "notes": item.notes,
+        "started_at": iso_z(item.started_at),
+        "duration_s": item.duration_s,
+        "recorded_at": iso_z(item.recorded_at),
+        "callback_at": iso_z(item.callback_at),
+        "supersedes": item.supersedes,
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_answers(answers: dict[str, Any], outcome: Outcome, questions: list[dict]) -> None:
+    """Answers only with a reached outcome, only for the campaign's questions and options."""
+    if not answers:
+        return
+    if not outcome.reached:
+        raise Rejected("invalid_answers", f"Outcome {outcome.code!r} takes no answers.")
+    by_key = {q["key"]: q for q in questions}
+    for key, value in answers.items():
+        question = by_key.get(key)
+        if question is None:
+            raise Rejected("invalid_answers", f"Unknown question {key!r}.")
+        kind = question.get("kind", "text")
+        options = [str(o) for o in question.get("options") or []]
+        if kind == "multi":
+            if not isinstance(value, list):
+                raise Rejected("invalid_answers", f"Answer to {key!r} must be a list.")
+            bad = [v for v in value if options and v not in options]
+        elif isinstance(value, str):
+            closed = kind in ("single", "scale") and options
+            bad = [value] if closed and value not in options else []
+        else:
+            raise Rejected("invalid_answers", f"Answer to {key!r} must be a string.")
+        if bad:
+            raise Rejected("invalid_answers", f"Answer to {key!r} is not one of its options.")
+
+
+class _Ingest:
+    def __init__(self, session: Session, volunteer_id: int, now: dt.datetime) -> None:
+        self.session = session
+        self.volunteer_id = volunteer_id
+        self.now = now
+        self.outcomes: dict[int, dict[str, Outcome]] = {}
+        self.renew: set[int] = set()
+
+    def _outcome(self, campaign: Campaign, code: str) -> Outcome:
+        table = self.outcomes.get(campaign.id)
+        if table is None:
+            table = {o.code: o for o in campaign_outcomes(campaign.script)}
+            self.outcomes[campaign.id] = table
+        outcome = table.get(code)
+        if outcome is None:
+            raise Rejected("invalid_outcome", f"Unknown outcome {code!r} for this campaign.")
+        return outcome
+
+    def _my_batch(self, item: ResultInput) -> Batch:
+        batches = self.session.scalars(
+            select(Batch)
+            .join(BatchContact, BatchContact.batch_id == Batch.id)
+            .where(BatchContact.contact_id == item.contact_id,
+                   Batch.volunteer_id == self.volunteer_id)
+            .order_by(Batch.created_at.desc(), Batch.id.desc())
+        ).all()
+        if not batches:
+            raise Rejected("not_leased", "This contact was never leased to you.")
+        named = [b for b in batches if b.id == item.batch_id]
+        return named[0] if named else batches[0]
+
+    def prepare(
+        self, item: ResultInput, digest: str
+    ) -> tuple[dict[str, Any], Contact, Campaign, Outcome]:
+        s = self.session
+        contact = s.get(Contact, item.contact_id, with_for_update=True)
+        if contact is None:
+            raise Rejected("not_leased", "This contact was never leased to you.")
+        batch = self._my_batch(item)
+        campaign = s.get(Campaign, contact.campaign_id)
+        assert campaign is not None
+        outcome = self._outcome(campaign, item.outcome)
+        check_answers(item.answers, outcome, (campaign.script or {}).get("questions") or [])
+        if outcome.needs_callback_time and item.callback_at is None:
+            raise Rejected("missing_callback", "A call back needs a time (callback_at).")
+        original = None
+        if item.supersedes is not None:
+            original = s.get(Result, item.supersedes)
+            if (original is None or item.supersedes == item.id
+                    or original.contact_id != contact.id
+                    or original.volunteer_id != self.volunteer_id):
+                raise Rejected("invalid", "It corrects a result of yours that the server lacks.")
+        live = (contact.batch_id == batch.id and contact.lease_expires_at is not None
+                and as_utc(contact.lease_expires_at) > self.now)
+        late = original.late if original is not None else not live
+        double = s.scalar(select(exists().where(
+            Result.contact_id == contact.id,
+            Result.volunteer_id != self.volunteer_id,
+            Result.received_at >= batch.created_at,
+        )))
+        row = dict(
+            id=item.id, campaign_id=campaign.id, contact_id=contact.id,
+            volunteer_id=self.volunteer_id, batch_id=batch.id, outcome=outcome.code,
+            answers=item.answers, notes=item.notes, started_at=as_utc(item.started_at),
+            duration_s=item.duration_s, recorded_at=opt_utc(item.recorded_at),
+            callback_at=opt_utc(item.callback_at), supersedes=item.supersedes,
+            received_at=self.now, late=late, double_call=bool(double), payload_hash=digest,
+        )
+        return row, contact, campaign, outcome
+
+    def apply(
+        self, item: ResultInput, contact: Contact, campaign: Campaign, outcome: Outcome
+    ) -> None:
+        """The outcome's next-state rule; a correction does not count another attempt."""
+        s = self.session
+        if item.supersedes is None:
+            contact.attempts += 1
+        nxt = next_state(outcome, contact.attempts, campaign.max_attempts, self.now,
+                         opt_utc(item.callback_at))
+        keep_lease = False
+        if contact.batch_id is not None:
+            holder = s.get(Batch, contact.batch_id)
+            live = (contact.lease_expires_at is not None
+                    and as_utc(contact.lease_expires_at) > self.now)
+            keep_lease = live and holder is not None and holder.volunteer_id != self.volunteer_id
+        if not keep_lease:
+            contact.batch_id = None
+            contact.lease_expires_at = None
+        contact.state = nxt.state if (nxt.state == "done" or not keep_lease) else "leased"
+        contact.next_call_after = nxt.next_call_after
+        if nxt.suppress:
+            scope = campaign.id if nxt.suppress == "campaign" else None
+            self._suppress(contact.phone, scope, outcome.code)
+
+    def _suppress(self, phone: str, campaign_id: int | None, reason: str) -> None:
+        s = self.session
+        already = s.scalar(select(exists().where(
+            Suppression.phone == phone,
+            Suppression.campaign_id.is_(None) if campaign_id is None
+            else Suppression.campaign_id == campaign_id,
+        )))
+        if already:
+            return
+        try:
+            with s.begin_nested():
+                s.add(Suppression(phone=phone, campaign_id=campaign_id, reason=reason,
+                                  created_at=self.now))
+        except IntegrityError:
+            pass  # someone else suppressed it at the same moment
+
+    def _classify_existing(self, item: ResultInput, digest: str, reply: IngestReply) -> bool:
+        stored = self.session.scalar(select(Result.payload_hash).where(Result.id == item.id))
+        if stored is None:
+            return False
+        if stored == digest:
+            reply.duplicates.append(item.id)
+            self.renew.add(item.batch_id)
+        else:
+            reply.reject(item.id, "conflict",
+                         "A different result with this id is already stored.")
+        return True
+
+    def one(self, item: ResultInput, reply: IngestReply) -> None:
+        digest = payload_hash(item)
+        try:
+            row, contact, campaign, outcome = self.prepare(item, digest)
+        except Rejected as err:
+            if not self._classify_existing(item, digest, reply):
+                reply.reject(item.id, err.code, err.message)
+            return
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(Result).values(**row))
+        except IntegrityError:
+            if not self._classify_existing(item, digest, reply):
+                raise
+            return
+        self.apply(item, contact, campaign, outcome)
+        self.session.flush()
+        reply.accepted.append(item.id)
+        self.renew.add(item.batch_id)
+
+
+def _retryable(exc: OperationalError) -> bool:
+    """PostgreSQL deadlock or serialisation failure: the whole upload may simply rerun."""
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def ingest_with_retry(
+    session: Session, volunteer_id: int, items: list[ResultInput], now: dt.datetime,
+    attempts: int = 3,
+) -> IngestReply:
+    """`ingest`, rerun after a deadlock; safe because ingest is idempotent."""
+    for attempt in range(attempts):
+        try:
+            return ingest(session, volunteer_id, items, now)
+        except OperationalError as exc:
+            session.rollback()
+            if attempt == attempts - 1 or not _retryable(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+def ingest(
+    session: Session, volunteer_id: int, items: list[ResultInput], now: dt.datetime
+) -> IngestReply:
+    """Store the results, apply their outcomes, renew the named batches, and commit."""
+    job = _Ingest(session, volunteer_id, now)
+    reply = IngestReply()
+    # Lock the named batches first (ascending ids): renewing a batch at the end updates
+    # all its contacts, and uploads touching one batch must not hold some of those.
+    named = sorted({i.batch_id for i in items})
+    if named:
+        session.execute(
+            select(Batch.id)
+            .where(Batch.id.in_(named), Batch.volunteer_id == volunteer_id)
+            .order_by(Batch.id)
+            .with_for_update()
+        ).all()
+    # One global order of row locks (by contact) keeps concurrent uploads of
+    # overlapping results on PostgreSQL free of deadlocks. The sort is stable: one
+    # contact's results keep the order they were sent in, so a correction sent with
+    # the result it supersedes finds it stored.
+    for item in sorted(items, key=lambda i: i.contact_id):
+        job.one(item, reply)
+    for batch_id in sorted(job.renew):
+        batch = session.get(Batch, batch_id)
+        if batch is not None and batch.volunteer_id == volunteer_id and batch.released_at is None:
+            leasing.renew(session, batch, now)
+    session.commit()
+    return reply

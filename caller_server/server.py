@@ -1,0 +1,87 @@
+"""Running the API: `run()` for `caller-server serve`, `EmbeddedServer` in-process.
+
+Multi-worker uvicorn needs an import string, so every worker builds its own app with
+`create_app()` (a factory) and finds the database in env CALLER_SERVER_DB.
+`EmbeddedServer` serves on a loopback port in a daemon thread: the desktop app's
+practice mode and tests use it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+
+import uvicorn
+
+from caller_server.db import ENV_DB, resolve_db_url
+
+APP_FACTORY = "caller_server.app:create_app"
+
+
+def run(db_url: str | None, host: str = "127.0.0.1", port: int = 8765, workers: int = 1) -> None:
+    """Serve until interrupted (blocks)."""
+    os.environ[ENV_DB] = resolve_db_url(db_url)
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=max(1, workers),
+        log_level="info",
+        proxy_headers=False,
+    )
+
+
+class EmbeddedServer:
+    """The API on a free loopback port, in a daemon thread of this process."""
+
+    def __init__(self, db_url: str, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.db_url = db_url
+        self.host = host
+        self.port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> EmbeddedServer:
+        from caller_server.app import create_app  # the app pulls in FastAPI: import late
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(create_app(self.db_url), log_level="warning", lifespan="on")
+        server = uvicorn.Server(config)
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="embedded-server", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the embedded server failed to start")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError("the embedded server did not start in time")
+            time.sleep(0.02)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> EmbeddedServer:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()

@@ -1,0 +1,93 @@
+"""Shared fixtures: a real server (subprocess) on SQLite and on PostgreSQL, seed data.
+
+`server_db` is parametrised over both databases; PostgreSQL tests skip with the
+reason when 127.0.0.1:5432 is unreachable. Servers live for the whole session; each
+test seeds its own campaign and volunteers (unique usernames), so tests don't meet.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# `tests.support` must import however pytest is started (not only `python -m pytest`).
+_REPO = str(Path(__file__).resolve().parents[1])
+if _REPO not in sys.path:
+    sys.path.insert(0, _REPO)
+
+from tests.support.server import (  # noqa: E402
+    Api,
+    LiveServer,
+    Seeded,
+    create_pg_database,
+    create_schema,
+    drop_pg_database,
+    pg_unavailable_reason,
+    seed,
+)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database (schema created) for this test session."""
+    reason = pg_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    url = create_pg_database()
+    try:
+        create_schema(url)
+        yield url
+    finally:
+        drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('server-db') / 'server.sqlite3'}"
+    create_schema(url)
+    return url
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server_db(request: pytest.FixtureRequest) -> str:
+    """The database URL of the session's server, once per backend."""
+    return request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url")
+
+
+@pytest.fixture(scope="session")
+def live_server(server_db: str) -> Iterator[LiveServer]:
+    with LiveServer(server_db) as server:
+        yield server
+
+
+@pytest.fixture
+def seeded(live_server: LiveServer) -> Seeded:
+    """A campaign (always open) with 10 contacts, two callers and an organiser."""
+    return seed(live_server.db_url, contacts=10)
+
+
+@pytest.fixture
+def caller(live_server: LiveServer, seeded: Seeded) -> Iterator[Api]:
+    api = Api.login(live_server.url, seeded.callers[0], seeded.password)
+    yield api
+    api.close()
+
+
+@pytest.fixture
+def caller2(live_server: LiveServer, seeded: Seeded) -> Iterator[Api]:
+    api = Api.login(live_server.url, seeded.callers[1], seeded.password)
+    yield api
+    api.close()
+
+
+@pytest.fixture
+def organiser(live_server: LiveServer, seeded: Seeded) -> Iterator[Api]:
+    api = Api.login(live_server.url, seeded.organiser, seeded.password)
+    yield api
+    api.close()

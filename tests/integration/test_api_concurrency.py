@@ -1,0 +1,108 @@
+"""50 threads x 10 batch requests at once: no contact is ever in two live leases.
+
+PostgreSQL runs `caller-server serve --workers 2`: two processes on one database (row locks with
+SKIP LOCKED); SQLite runs one process (writes serialised by BEGIN IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from caller_server.models import BatchContact
+from tests.support.server import (
+    Api,
+    LiveServer,
+    create_schema,
+    db_session,
+    pg_database,
+    pg_unavailable_reason,
+    seed,
+    seed_volunteer,
+)
+
+THREADS = 50
+REQUESTS = 10
+SIZE = 2
+VOLUNTEERS = 10
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def busy_server(request: pytest.FixtureRequest, tmp_path) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    if request.param == "postgres":
+        reason = pg_unavailable_reason()
+        if reason:
+            pytest.skip(reason)
+        with pg_database() as url, LiveServer(url, workers=2, via_cli=True) as server:
+            yield server
+    else:
+        url = f"sqlite:///{tmp_path / 'busy.sqlite3'}"
+        create_schema(url)
+        with LiveServer(url, workers=1) as server:
+            yield server
+
+
+def test_no_contact_in_two_live_leases(busy_server: LiveServer) -> None:
+    url = busy_server.db_url
+    # Enough contacts that every request gets a full batch, so overlap would show.
+    data = seed(url, contacts=THREADS * REQUESTS * SIZE + 100, callers=0)
+    users = [f"busy{n}-{uuid.uuid4().hex[:6]}" for n in range(VOLUNTEERS)]
+    for user in users:
+        seed_volunteer(url, user, "Busy Bee", data.password)
+    tokens = [Api.login(busy_server.url, u, data.password).token for u in users]
+
+    barrier = threading.Barrier(THREADS)
+    lock = threading.Lock()
+    leased: list[tuple[int, int]] = []  # (batch_id, contact_id)
+    failures: list[str] = []
+
+    def work(n: int) -> None:
+        api = Api(busy_server.url, tokens[n % VOLUNTEERS], timeout=120)
+        first_request = str(uuid.uuid4())
+        barrier.wait(60)
+        try:
+            for i in range(REQUESTS):
+                request_id = first_request if i == 0 else str(uuid.uuid4())
+                reply = api.post(f"/campaigns/{data.campaign_id}/batches",
+                                 json={"size": SIZE, "request_id": request_id})
+                if reply.status_code != 200:
+                    failures.append(f"{reply.status_code} {reply.text[:200]}")
+                    continue
+                body = reply.json()
+                with lock:
+                    leased.extend((body["batch_id"], c["id"]) for c in body["contacts"])
+            # A retried request (reply lost) gets the very same batch back.
+            again = api.post(f"/campaigns/{data.campaign_id}/batches",
+                             json={"size": SIZE, "request_id": first_request})
+            if again.status_code != 200:
+                failures.append(f"retry {again.status_code}")
+        except Exception as exc:  # reported below
+            failures.append(repr(exc))
+        finally:
+            api.close()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert not failures, failures[:5]
+    assert len(leased) == THREADS * REQUESTS * SIZE  # every request got a full batch
+    per_contact = Counter(contact for _, contact in leased)
+    assert max(per_contact.values()) == 1
+    with db_session(url) as s:
+        twice = s.scalar(
+            select(func.count()).select_from(
+                select(BatchContact.contact_id)
+                .group_by(BatchContact.contact_id)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        )
+        assert twice == 0
+        assert s.scalar(select(func.count()).select_from(BatchContact)) == len(leased)
