@@ -193,3 +193,33 @@ def _iso(value: dt.datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("timestamps must carry a time zone")
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Lease:
+    """The reply of `POST /campaigns/{id}/batches`: a batch, or why there is none."""
+
+    batch_id: int | None
+    campaign_id: int
+    lease_expires_at: dt.datetime | None
+    contacts: tuple[Contact, ...] = ()
+    reason: str | None = None  # outside_calling_hours | no_contacts
+    opens_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class UploadReply:
+    """The reply of `POST /results`: which ids the server holds now, and which it refused."""
+
+    accepted: tuple[str, ...] = ()
+    duplicates: tuple[str, ...] = ()
+    rejected: tuple[Rejection, ...] = ()
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    """A result the server refused for good, with its reason, for the "needs attention" list."""
+
+    result: Result
+    code: str
+    message: str

@@ -1,0 +1,337 @@
+"""HTTP client of the central server (docs/api.md), over one requests.Session.
+
+Every call has a timeout, TLS verification stays on, redirects are refused (a
+captive portal or a hijacked DNS name must not receive the token), and every reply
+is read with a size cap and checked for shape before anything trusts it. GETs are
+retried by urllib3; POSTs are not, the sync engine retries them with the same ids.
+One ApiClient per thread: a requests.Session is not shared between threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import ipaddress
+import json
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from caller_app import SUPPORTED_API, __version__
+from caller_app.domain.models import (
+    Account,
+    Campaign,
+    Lease,
+    Result,
+    Script,
+    TeamProgress,
+    UploadReply,
+)
+
+from . import parse
+from .errors import (
+    ApiError,
+    BadServerUrl,
+    Incompatible,
+    Offline,
+    ProtocolError,
+    Rejected,
+    ServerError,
+    SignedOut,
+    Throttled,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
+MAX_REPLY_BYTES = 8 * 1024 * 1024
+MAX_RESULTS_PER_REQUEST = 200
+
+
+def normalise_server_url(url: str) -> str:
+    """`phonebank.example.org` -> `https://phonebank.example.org`; http only on loopback."""
+    url = url.strip()
+    if not url:
+        raise BadServerUrl("Please enter the server address your organiser gave you.")
+    if "://" not in url:
+        url = "https://" + url
+    url = url.rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadServerUrl()
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise BadServerUrl(
+            "The server address must start with https:// so that your sign-in stays private."
+        )
+    return url
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _retry_after(value: str | None) -> float:
+    if not value:
+        return 30.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        seconds = parsed.timestamp() - time.time() if parsed else 30.0
+    return min(max(seconds, 0.0), 3600.0)
+
+
+class GetOnlyRetry(Retry):
+    """urllib3 retries connection errors of any method; we let it retry GETs only."""
+
+    def increment(self, method: str | None = None, url: str | None = None, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        allowed = self.allowed_methods or frozenset()
+        if method is not None and method.upper() not in allowed:
+            return Retry(total=0, raise_on_status=False).increment(method, url, *args, **kwargs)
+        return super().increment(method, url, *args, **kwargs)
+
+
+def make_session() -> requests.Session:
+    session = requests.Session()
+    retry = GetOnlyRetry(
+        total=3,
+        connect=2,
+        read=1,
+        status=2,
+        backoff_factor=0.25,
+        status_forcelist=(502, 503, 504),
+        allowed_methods=frozenset({"GET"}),
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = f"caller-app/{__version__}"
+    session.trust_env = False  # no proxy settings from the environment reach the token
+    return session
+
+
+class ApiClient:
+    def __init__(
+        self,
+        base_url: str,
+        session: requests.Session | None = None,
+        *,
+        token: str | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
+    ) -> None:
+        self.base_url = normalise_server_url(base_url)
+        self.session = session or make_session()
+        self.token = token
+        self.timeout = timeout
+        self.max_reply_bytes = max_reply_bytes
+        self._compatible = False
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- transport ---------------------------------------------------------------------
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+    ) -> tuple[requests.Response, bytes]:
+        url = f"{self.base_url}/api/v1{path}"
+        all_headers = {"Accept": "application/json", **(headers or {})}
+        if auth:
+            if not self.token:
+                raise SignedOut()
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            response = self.session.request(
+                method,
+                url,
+                json=body,
+                headers=all_headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+                verify=True,
+                stream=True,
+            )
+        except requests.exceptions.SSLError as exc:
+            log.warning("%s %s: TLS failure", method, path)
+            raise ProtocolError(
+                "The server's security certificate could not be verified. We'll keep trying."
+            ) from exc
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            log.info("%s %s: offline (%s)", method, path, type(exc).__name__)
+            raise Offline() from exc
+        except requests.exceptions.RequestException as exc:
+            log.warning("%s %s: %s", method, path, type(exc).__name__)
+            raise ProtocolError() from exc
+        with response:
+            content = self._read(response, method, path)
+        return response, content
+
+    def _read(self, response: requests.Response, method: str, path: str) -> bytes:
+        length = response.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > self.max_reply_bytes:
+            raise ProtocolError("The server's reply was far too large. We'll keep trying.")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > self.max_reply_bytes:
+                    raise ProtocolError("The server's reply was far too large. We'll keep trying.")
+                chunks.append(chunk)
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            log.info("%s %s: connection lost while reading (%s)", method, path, type(exc).__name__)
+            raise Offline("The connection dropped. We'll keep trying.") from exc
+        except requests.exceptions.RequestException as exc:
+            log.info("%s %s: broken reply (%s)", method, path, type(exc).__name__)
+            raise ProtocolError() from exc
+        return b"".join(chunks)
+
+    @staticmethod
+    def _json(response: requests.Response, content: bytes) -> Any:
+        ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            raise ProtocolError()
+        try:
+            return json.loads(content.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise ProtocolError(
+                "The server's reply was cut short or garbled. We'll keep trying."
+            ) from None
+
+    def _error(
+        self, response: requests.Response, content: bytes, path: str, auth: bool
+    ) -> ApiError:
+        status = response.status_code
+        code, message = "", None
+        try:
+            err = json.loads(content.decode("utf-8"))["error"]
+            if isinstance(err.get("code"), str):
+                code = err["code"]
+            if isinstance(err.get("message"), str) and err["message"].strip():
+                message = err["message"].strip()[:300]
+        except Exception:  # noqa: S110 - any non-JSON error body: use our own words
+            pass
+        log.info("%s: HTTP %d %s", path, status, code)
+        if 300 <= status < 400:
+            return ProtocolError(
+                "The server tried to send us to another address; we did not follow it."
+            )
+        if status in (401, 403) and auth:
+            return SignedOut(status=status)
+        if status == 429:
+            return Throttled(message, retry_after=_retry_after(response.headers.get("Retry-After")))
+        if status >= 500:
+            return ServerError(status=status)
+        if 400 <= status < 500:
+            return Rejected(message, status=status, code=code)
+        return ProtocolError(status=status)
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+        ok: Sequence[int] = (200,),
+    ) -> tuple[requests.Response, Any]:
+        if not self._compatible and path != "/health":
+            self.health()
+        response, content = self._send(method, path, body=body, headers=headers, auth=auth)
+        if response.status_code not in ok:
+            raise self._error(response, content, path, auth)
+        if response.status_code in (204, 304):
+            return response, None
+        return response, self._json(response, content)
+
+    # -- endpoints ---------------------------------------------------------------------
+    def health(self) -> int:
+        """Check the server speaks our API version (done once, before the first call)."""
+        _, data = self._call("GET", "/health", auth=False)
+        api = parse.health(data)
+        if api != SUPPORTED_API:
+            raise Incompatible()
+        self._compatible = True
+        return api
+
+    def login(self, username: str, password: str) -> tuple[str, Account]:
+        _, data = self._call(
+            "POST",
+            "/auth/login",
+            body={"username": username, "password": password},
+            auth=False,
+        )
+        token, account = parse.login(data, self.base_url)
+        self.token = token
+        return token, account
+
+    def logout(self) -> None:
+        with contextlib.suppress(SignedOut):  # a dead token is signed out already
+            self._call("POST", "/auth/logout", ok=(200, 204))
+        self.token = None
+
+    def campaigns(self) -> list[Campaign]:
+        _, data = self._call("GET", "/campaigns")
+        return parse.campaigns(data)
+
+    def script(self, campaign_id: int, etag: str | None = None) -> tuple[Script, str | None] | None:
+        """The script and its ETag, or None when `etag` is still current (304)."""
+        headers = {"If-None-Match": etag} if etag else None
+        response, data = self._call(
+            "GET", f"/campaigns/{campaign_id}/script", headers=headers, ok=(200, 304)
+        )
+        if response.status_code == 304:
+            return None
+        return parse.script(data), response.headers.get("ETag")
+
+    def lease(self, campaign_id: int, size: int, request_id: str) -> Lease:
+        _, data = self._call(
+            "POST",
+            f"/campaigns/{campaign_id}/batches",
+            body={"size": size, "request_id": request_id},
+        )
+        return parse.lease(data)
+
+    def batch(self, batch_id: int) -> Lease:
+        _, data = self._call("GET", f"/batches/{batch_id}")
+        return parse.lease(data)
+
+    def renew(self, batch_id: int) -> Any:
+        """Extend a batch's lease; returns the new expiry."""
+        _, data = self._call("POST", f"/batches/{batch_id}/renew")
+        return parse.renew(data)
+
+    def release(self, batch_id: int, contact_ids: Sequence[int] | None = None) -> int:
+        body = {"contact_ids": list(contact_ids)} if contact_ids is not None else {}
+        _, data = self._call("POST", f"/batches/{batch_id}/release", body=body)
+        return parse.released(data)
+
+    def post_results(self, results: Sequence[Result]) -> UploadReply:
+        if len(results) > MAX_RESULTS_PER_REQUEST:
+            raise ValueError(f"at most {MAX_RESULTS_PER_REQUEST} results per request")
+        _, data = self._call("POST", "/results", body={"results": [r.payload() for r in results]})
+        return parse.upload_reply(data)
+
+    def progress(self, campaign_id: int) -> TeamProgress:
+        _, data = self._call("GET", f"/campaigns/{campaign_id}/progress")
+        return parse.progress(data)

@@ -1,0 +1,92 @@
+"""Errors of the API client. Every `str()` is a sentence a volunteer understands.
+
+ApiError
+  Offline        network unreachable, refused, reset, timed out      (transient)
+  SignedOut      401/403: sign in again                               (waits for sign-in)
+  Rejected       other 4xx, with the server's message                 (permanent)
+  Throttled      429, with retry_after seconds                        (transient)
+  ServerError    5xx                                                  (transient)
+  ProtocolError  malformed, truncated, wrong types, oversized, HTML   (transient)
+    Incompatible the server speaks another API version                (permanent)
+  BadServerUrl   the address typed in is not usable                   (permanent)
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    default = "Something went wrong talking to the phone bank server."
+
+    def __init__(self, message: str | None = None, *, status: int | None = None) -> None:
+        super().__init__(message or self.default)
+        self.status = status
+
+    @property
+    def transient(self) -> bool:
+        """True when trying again later may succeed."""
+        return False
+
+
+class Offline(ApiError):
+    default = "Can't reach the phone bank server. Check your internet connection."
+
+    @property
+    def transient(self) -> bool:
+        return True
+
+
+class SignedOut(ApiError):
+    default = "You have been signed out. Please sign in again."
+
+
+class Rejected(ApiError):
+    default = "The server refused the request."
+
+    def __init__(
+        self, message: str | None = None, *, status: int | None = None, code: str = ""
+    ) -> None:
+        super().__init__(message, status=status)
+        self.code = code
+
+
+class Throttled(ApiError):
+    default = "The server is busy. Trying again shortly."
+
+    def __init__(self, message: str | None = None, *, retry_after: float = 30.0) -> None:
+        super().__init__(message, status=429)
+        self.retry_after = retry_after
+
+    @property
+    def transient(self) -> bool:
+        return True
+
+
+class ServerError(ApiError):
+    default = "The phone bank server has a problem. Your calls are safe; we'll keep trying."
+
+    @property
+    def transient(self) -> bool:
+        return True
+
+
+class ProtocolError(ApiError):
+    default = (
+        "The reply did not come from the phone bank server (a Wi-Fi sign-in page?). "
+        "We'll keep trying."
+    )
+
+    @property
+    def transient(self) -> bool:
+        return True
+
+
+class Incompatible(ProtocolError):
+    default = "Incompatible server version: please update the caller app."
+
+    @property
+    def transient(self) -> bool:
+        return False
+
+
+class BadServerUrl(ApiError):
+    default = "That server address doesn't look right. It should start with https://"

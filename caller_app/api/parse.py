@@ -1,0 +1,235 @@
+"""Strict reading of server replies into domain objects.
+
+Anything of the wrong shape raises ProtocolError; nothing here trusts the server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from caller_app.domain.models import (
+    Account,
+    Campaign,
+    Contact,
+    Lease,
+    Outcome,
+    Question,
+    Rejection,
+    Script,
+    TeamProgress,
+    UploadReply,
+)
+
+from .errors import ProtocolError
+
+
+def _bad(what: str) -> ProtocolError:
+    return ProtocolError(f"The server sent an unexpected reply ({what}). We'll keep trying.")
+
+
+def obj(value: Any, what: str = "object") -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _bad(f"{what} is not an object")
+    return value
+
+
+def req(d: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    if key not in d:
+        raise _bad(f"missing {key}")
+    value = d[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        raise _bad(f"{key} has the wrong type")
+    if not isinstance(value, kinds):
+        raise _bad(f"{key} has the wrong type")
+    return value
+
+
+def opt(d: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    return None if d.get(key) is None else req(d, key, kind)
+
+
+def ts(value: Any, key: str) -> dt.datetime:
+    if not isinstance(value, str):
+        raise _bad(f"{key} is not a timestamp")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _bad(f"{key} is not a timestamp") from None
+    if parsed.tzinfo is None:
+        raise _bad(f"{key} has no time zone")
+    return parsed
+
+
+def opt_ts(d: dict[str, Any], key: str) -> dt.datetime | None:
+    return None if d.get(key) is None else ts(d[key], key)
+
+
+def str_list(value: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _bad(f"{key} is not a list of strings")
+    return tuple(value)
+
+
+def health(d: Any) -> int:
+    d = obj(d, "health")
+    req(d, "status", str)
+    return int(req(d, "api", int))
+
+
+def login(d: Any, server_url: str) -> tuple[str, Account]:
+    d = obj(d, "login")
+    token = req(d, "token", str)
+    if not token:
+        raise _bad("empty token")
+    v = obj(req(d, "volunteer", dict), "volunteer")
+    account = Account(
+        server_url=server_url,
+        username=req(v, "username", str),
+        volunteer_id=req(v, "id", int),
+        name=req(v, "name", str),
+    )
+    return token, account
+
+
+def campaign(d: Any) -> Campaign:
+    d = obj(d, "campaign")
+    return Campaign(
+        id=req(d, "id", int),
+        name=req(d, "name", str),
+        seat=req(d, "seat", str),
+        candidate=req(d, "candidate", str),
+        timezone=req(d, "timezone", str),
+        calling_hours=req(d, "calling_hours", str),
+        calling_now=req(d, "calling_now", bool),
+        opens_at=opt_ts(d, "opens_at"),
+        target_contacts_per_hour=req(d, "target_contacts_per_hour", int),
+        batch_size=req(d, "batch_size", int),
+        max_attempts=req(d, "max_attempts", int),
+        lease_minutes=req(d, "lease_minutes", int),
+    )
+
+
+def campaigns(d: Any) -> list[Campaign]:
+    items = req(obj(d), "campaigns", list)
+    return [campaign(c) for c in items]
+
+
+def script(d: Any) -> Script:
+    d = obj(d, "script")
+    questions = []
+    for q in req(d, "questions", list):
+        q = obj(q, "question")
+        kind = req(q, "kind", str)
+        if kind not in ("single", "multi", "scale", "text"):
+            raise _bad("unknown question kind")
+        questions.append(
+            Question(
+                key=req(q, "key", str),
+                text=req(q, "text", str),
+                kind=kind,
+                options=str_list(q.get("options", []), "options"),
+            )
+        )
+    outcomes = []
+    for o in req(d, "outcomes", list):
+        o = obj(o, "outcome")
+        outcomes.append(
+            Outcome(
+                code=req(o, "code", str),
+                label=req(o, "label", str),
+                reached=req(o, "reached", bool),
+                final=req(o, "final", bool),
+                needs_callback_time=bool(opt(o, "needs_callback_time", bool)),
+            )
+        )
+    return Script(
+        campaign_id=req(d, "campaign_id", int),
+        version=req(d, "version", str),
+        intro=req(d, "intro", str),
+        crib_sheet=req(d, "crib_sheet", str),
+        candidate_bio=req(d, "candidate_bio", str),
+        candidate=req(d, "candidate", str),
+        seat=req(d, "seat", str),
+        questions=tuple(questions),
+        outcomes=tuple(outcomes),
+    )
+
+
+def contact(d: Any, batch_id: int, campaign_id: int) -> Contact:
+    d = obj(d, "contact")
+    attributes = obj(d.get("attributes") or {}, "attributes")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()):
+        raise _bad("attributes are not text")
+    return Contact(
+        id=req(d, "id", int),
+        batch_id=batch_id,
+        campaign_id=campaign_id,
+        first_name=req(d, "first_name", str),
+        last_name=req(d, "last_name", str),
+        phone=req(d, "phone", str),
+        ward=req(d, "ward", str),
+        attempt=req(d, "attempt", int),
+        previous_notes=str_list(d.get("previous_notes") or [], "previous_notes"),
+        attributes=dict(attributes),
+    )
+
+
+def lease(d: Any) -> Lease:
+    d = obj(d, "batch")
+    batch_id = opt(d, "batch_id", int)
+    campaign_id = req(d, "campaign_id", int)
+    reason = opt(d, "reason", str)
+    expires = opt_ts(d, "lease_expires_at")
+    if batch_id is not None and expires is None:
+        raise _bad("batch without lease expiry")
+    if batch_id is None and reason is None:
+        raise _bad("empty batch without a reason")
+    contacts = tuple(contact(c, batch_id or 0, campaign_id) for c in req(d, "contacts", list))
+    if batch_id is None and contacts:
+        raise _bad("contacts without a batch")
+    return Lease(batch_id, campaign_id, expires, contacts, reason, opt_ts(d, "opens_at"))
+
+
+def renew(d: Any) -> dt.datetime:
+    d = obj(d, "renewal")
+    req(d, "batch_id", int)
+    return ts(req(d, "lease_expires_at", str), "lease_expires_at")
+
+
+def released(d: Any) -> int:
+    return int(req(obj(d, "release"), "released", int))
+
+
+def upload_reply(d: Any) -> UploadReply:
+    d = obj(d, "upload reply")
+    rejected = []
+    for r in req(d, "rejected", list):
+        r = obj(r, "rejection")
+        rejected.append(
+            Rejection(req(r, "id", str), req(r, "code", str), req(r, "message", str)[:500])
+        )
+    return UploadReply(
+        accepted=str_list(req(d, "accepted", list), "accepted"),
+        duplicates=str_list(req(d, "duplicates", list), "duplicates"),
+        rejected=tuple(rejected),
+    )
+
+
+def progress(d: Any) -> TeamProgress:
+    d = obj(d, "progress")
+    team = obj(req(d, "team", dict), "team")
+    mine = obj(req(d, "mine", dict), "mine")
+    board = []
+    for row in req(d, "leaderboard", list):
+        row = obj(row, "leaderboard row")
+        board.append((req(row, "name", str), req(row, "calls", int)))
+    return TeamProgress(
+        calls=req(team, "calls", int),
+        reached=req(team, "reached", int),
+        volunteers_active=req(team, "volunteers_active", int),
+        my_calls=req(mine, "calls", int),
+        my_reached=req(mine, "reached", int),
+        leaderboard=tuple(board),
+    )

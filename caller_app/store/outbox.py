@@ -1,0 +1,224 @@
+"""The result outbox, as a mixin of Store.
+
+A result is written in one transaction with the "worked" mark of its contact, and
+leaves the outbox (state `delivered`) only when the server listed its id as
+accepted or duplicate. `upload_started_at` freezes its payload: from then on a
+change is a new result that `supersedes` it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import OperationalError
+
+from caller_app.domain.models import AttentionItem, Rejection, Result, ResultDraft
+
+from . import convert
+from .schema import ContactRow, ResultRow, SessionRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+PENDING, DELIVERED, REJECTED = "pending", "delivered", "rejected"
+
+
+class StoreError(RuntimeError):
+    """The local database could not be written (disk full, locked, read-only)."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Outbox:
+    if TYPE_CHECKING:
+
+        def _tx(self) -> AbstractContextManager[Session]: ...
+        def _owner(self, s: Session) -> str: ...
+
+    def record(self, draft: ResultDraft, supersedes: str | None = None) -> Result:
+        """Write the result and mark its contact worked, in ONE transaction. No network."""
+        if draft.started_at.tzinfo is None or (
+            draft.callback_at is not None and draft.callback_at.tzinfo is None
+        ):
+            raise ValueError("timestamps must carry a time zone")
+        try:
+            with self._tx() as s:
+                session_id = s.scalar(
+                    select(SessionRow.id)
+                    .where(
+                        SessionRow.campaign_id == draft.campaign_id,
+                        SessionRow.ended_at.is_(None),
+                    )
+                    .order_by(SessionRow.id.desc())
+                    .limit(1)
+                )
+                row = ResultRow(
+                    id=str(uuid.uuid4()),
+                    owner=self._owner(s),
+                    session_id=session_id,
+                    contact_id=draft.contact_id,
+                    batch_id=draft.batch_id,
+                    campaign_id=draft.campaign_id,
+                    outcome=draft.outcome,
+                    started_at=draft.started_at,
+                    duration_s=max(0, int(draft.duration_s)),
+                    recorded_at=_now(),
+                    answers=dict(draft.answers),
+                    notes=draft.notes,
+                    callback_at=draft.callback_at,
+                    supersedes=supersedes,
+                    state=PENDING,
+                )
+                s.add(row)
+                s.execute(
+                    update(ContactRow)
+                    .where(
+                        ContactRow.batch_id == draft.batch_id,
+                        ContactRow.contact_id == draft.contact_id,
+                    )
+                    .values(worked=True)
+                )
+                s.flush()
+                result = convert.result_from_row(row)
+        except OperationalError as exc:
+            log.error("could not save a result: %s", type(exc.orig).__name__)
+            raise StoreError(
+                "The call could not be saved on this computer (is the disk full?). "
+                "Nothing was lost; please try again."
+            ) from exc
+        log.info(
+            "recorded result=%s contact=%d batch=%d", result.id, result.contact_id, result.batch_id
+        )
+        return result
+
+    def record_correction(self, original_id: str, draft: ResultDraft) -> Result:
+        """A new result replacing `original_id` (whose payload may already be frozen)."""
+        return self.record(draft, supersedes=original_id)
+
+    def undo_last(self, campaign_id: int) -> Result | None:
+        """Take back the campaign's latest result if its upload has not begun.
+
+        Returns the removed result (its contact is unworked again), or None when the
+        latest result is already on its way; the UI then offers a correction.
+        """
+        with self._tx() as s:
+            row = s.scalars(
+                select(ResultRow)
+                .where(ResultRow.campaign_id == campaign_id)
+                .order_by(ResultRow.seq.desc())
+                .limit(1)
+            ).first()
+            if row is None or row.state != PENDING or row.upload_started_at is not None:
+                return None
+            result = convert.result_from_row(row)
+            s.delete(row)
+            if row.supersedes is None:
+                s.execute(
+                    update(ContactRow)
+                    .where(
+                        ContactRow.batch_id == row.batch_id,
+                        ContactRow.contact_id == row.contact_id,
+                    )
+                    .values(worked=False)
+                )
+        log.info("undid result=%s", result.id)
+        return result
+
+    def claim_for_upload(self, limit: int = 100) -> list[Result]:
+        """The oldest waiting results of the signed-in account, frozen from now on."""
+        with self._tx() as s:
+            rows = list(
+                s.scalars(
+                    select(ResultRow)
+                    .where(ResultRow.state == PENDING, ResultRow.owner == self._owner(s))
+                    .order_by(ResultRow.seq)
+                    .limit(limit)
+                )
+            )
+            now = _now()
+            for row in rows:
+                if row.upload_started_at is None:
+                    row.upload_started_at = now
+            return [convert.result_from_row(r) for r in rows]
+
+    def mark_delivered(self, ids: Iterable[str]) -> int:
+        """The server holds these results: they leave the outbox."""
+        ids = list(ids)
+        if not ids:
+            return 0
+        with self._tx() as s:
+            count = s.execute(
+                update(ResultRow)
+                .where(ResultRow.id.in_(ids), ResultRow.state == PENDING)
+                .values(state=DELIVERED, delivered_at=_now())
+            ).rowcount
+        return count or 0
+
+    def mark_rejected(self, rejections: Iterable[Rejection]) -> int:
+        count = 0
+        with self._tx() as s:
+            for r in rejections:
+                count += (
+                    s.execute(
+                        update(ResultRow)
+                        .where(ResultRow.id == r.result_id, ResultRow.state == PENDING)
+                        .values(state=REJECTED, reject_code=r.code, reject_message=r.message)
+                    ).rowcount
+                    or 0
+                )
+        return count
+
+    def needs_attention(self) -> list[AttentionItem]:
+        with self._tx() as s:
+            rows = s.scalars(
+                select(ResultRow).where(ResultRow.state == REJECTED).order_by(ResultRow.seq)
+            )
+            return [
+                AttentionItem(
+                    convert.result_from_row(r), r.reject_code or "", r.reject_message or ""
+                )
+                for r in rows
+            ]
+
+    def dismiss_attention(self, result_id: str) -> None:
+        """The volunteer has seen a refused result; drop it from the list."""
+        with self._tx() as s:
+            s.execute(
+                delete(ResultRow).where(ResultRow.id == result_id, ResultRow.state == REJECTED)
+            )
+
+    def waiting_count(self) -> int:
+        with self._tx() as s:
+            return int(
+                s.scalar(
+                    select(func.count()).select_from(ResultRow).where(ResultRow.state == PENDING)
+                )
+                or 0
+            )
+
+    def result(self, result_id: str) -> Result | None:
+        with self._tx() as s:
+            row = s.scalars(select(ResultRow).where(ResultRow.id == result_id)).first()
+            return convert.result_from_row(row) if row else None
+
+    def results(self, state: str | None = None) -> list[Result]:
+        """All results in recording order (optionally of one state); for tests and stats."""
+        return list(self._iter_results(state))
+
+    def _iter_results(self, state: str | None) -> Iterator[Result]:
+        with self._tx() as s:
+            query = select(ResultRow).order_by(ResultRow.seq)
+            if state is not None:
+                query = query.where(ResultRow.state == state)
+            rows = list(s.scalars(query))
+        yield from (convert.result_from_row(r) for r in rows)
