@@ -1,0 +1,129 @@
+"""`caller-app`: start-up in a fixed order.
+
+1. arguments (`--version` answers before anything else is loaded)
+2. paths (`--data-dir`), 3. logging, 4. QApplication, theme and crash handler,
+5. the launcher: practice server or sign-in, campaign, caller screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from types import TracebackType
+
+from caller_app import __version__
+
+log = logging.getLogger("caller_app")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="caller-app", description="Phone bank caller app for campaign volunteers."
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="practice mode: a built-in server with a demo campaign"
+    )
+    parser.add_argument("--server", metavar="URL", help="the phone bank server to sign in to")
+    parser.add_argument(
+        "--data-dir",
+        metavar="PATH",
+        help="keep data, settings and logs in PATH (tests, development)",
+    )
+    parser.add_argument("--version", action="version", version=f"caller-app {__version__}")
+    parser.add_argument(
+        "--theme",
+        choices=("auto", "light", "dark"),
+        default="auto",
+        help="colour scheme (default: follow the operating system)",
+    )
+    parser.add_argument(
+        "--exit-after-first-contact", action="store_true", help=argparse.SUPPRESS
+    )  # benchmarks: time to first contact
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check that the app can start on this computer, then exit",
+    )
+    return parser.parse_args(argv)
+
+
+def install_excepthook() -> None:
+    """Log any uncaught exception with its traceback and tell the volunteer in a dialog."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        log.critical("uncaught exception", exc_info=(kind, exc, tb))
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        if QApplication.instance() is None:
+            traceback.print_exception(kind, exc, tb)
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "Something went wrong",
+            "The caller app hit a problem it did not expect. Your saved "
+            "results are safe. Details are in the log file; please send it "
+            "to your organiser.",
+        )
+        box.setDetailedText("".join(traceback.format_exception_only(kind, exc)))
+        box.exec()
+
+    sys.excepthook = hook
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.self_test:  # first: offscreen Qt and a temp folder, never the user's data or logs
+        from caller_app import selftest
+
+        return selftest.run()
+
+    from caller_app import paths
+    from caller_app.logs import setup_logging
+
+    if args.data_dir:
+        paths.set_data_dir(args.data_dir)
+    log_file = setup_logging(paths.log_dir())
+    log.info("caller-app %s starting (demo=%s)", __version__, args.demo)
+    if args.self_test:  # before our QApplication: it runs offscreen on a throwaway folder
+        from caller_app.selftest import run
+
+        return run()
+
+    from PySide6.QtWidgets import QApplication
+
+    from caller_app.ui.resources import icon
+    from caller_app.ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("caller-app")
+    app.setApplicationDisplayName("Phone bank")
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(icon("app"))
+    app.setQuitOnLastWindowClosed(False)
+    apply_theme(app, args.theme)
+    install_excepthook()
+
+    from caller_app.ui.launcher import Launcher
+
+    launcher = Launcher(
+        data_dir=paths.data_dir(),
+        server_url=args.server,
+        demo=args.demo,
+        exit_after_first_contact=args.exit_after_first_contact,
+    )
+    launcher.finished.connect(app.exit)
+    launcher.start()
+    code = app.exec()
+    launcher.close()
+    log.info("caller-app exiting with %d (log: %s)", code, log_file)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

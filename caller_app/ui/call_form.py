@@ -1,0 +1,157 @@
+"""What the volunteer records for one call: outcome, call-back time, survey, notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDateTime, Qt, QTime, Signal
+from PySide6.QtWidgets import (
+    QDateTimeEdit,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from caller_app.domain.models import Answer, Outcome, Script
+from caller_app.ui.outcome_bar import OutcomeBar
+from caller_app.ui.resources import icon
+from caller_app.ui.survey_form import SurveyForm
+
+MAX_NOTES = 4000
+
+
+class CallForm(QWidget):
+    save_requested = Signal()
+    undo_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.outcomes = OutcomeBar()
+        self.outcomes.selected_changed.connect(self._on_outcome)
+
+        self.callback_row = QWidget()
+        self.callback = QDateTimeEdit()
+        self.callback.setCalendarPopup(True)
+        self.callback.setDisplayFormat("ddd d MMM yyyy  HH:mm")
+        self.callback.setAccessibleName(self.tr("Call back at"))
+        self.callback.setAccessibleDescription(self.tr("When the contact asked to be called"))
+        row = QFormLayout(self.callback_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addRow(self.tr("Call &back at:"), self.callback)
+        self.callback_row.hide()
+
+        self.survey = SurveyForm()
+        self.survey_area = QScrollArea()
+        self.survey_area.setWidget(self.survey)
+        self.survey_area.setWidgetResizable(True)
+        self.survey_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.survey_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.survey_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.survey_area.setAccessibleName(self.tr("Survey questions"))
+        self.survey_area.hide()
+
+        self.notes = QPlainTextEdit()
+        self.notes.setPlaceholderText(self.tr("Notes for the campaign (optional)"))
+        self.notes.setAccessibleName(self.tr("Notes"))
+        self.notes.setAccessibleDescription(self.tr("Anything the campaign should know"))
+        self.notes.setTabChangesFocus(True)
+        self.notes.setMaximumHeight(90)
+        self.notes.textChanged.connect(self._limit_notes)
+
+        self.hint = QLabel(self.tr("Choose an outcome (keys 1–9, 0), then Ctrl+Enter"))
+        self.hint.setObjectName("hint")
+        self.undo = QPushButton(icon("undo"), self.tr("Undo last"))
+        self.undo.setToolTip(self.tr("Undo the last outcome (Ctrl+Z)"))
+        self.undo.setAccessibleDescription(self.tr("Takes back or corrects the last outcome"))
+        self.undo.clicked.connect(self.undo_requested)
+        self.save = QPushButton(self.tr("Save && next"))
+        self.save.setObjectName("save")
+        self.save.setToolTip(self.tr("Save this call and show the next contact (Ctrl+Enter)"))
+        self.save.setAccessibleName(self.tr("Save and next"))
+        self.save.setAccessibleDescription(self.tr("Saves this call and shows the next contact"))
+        self.save.setEnabled(False)
+        self.save.clicked.connect(self.save_requested)
+        for button in (self.undo, self.save):
+            button.setAutoDefault(False)
+
+        outcome_label = QLabel(self.tr("Outcome"))
+        outcome_label.setObjectName("subheading")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.hint, 1)
+        buttons.addWidget(self.undo)
+        buttons.addWidget(self.save)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(outcome_label)
+        layout.addWidget(self.outcomes)
+        layout.addWidget(self.callback_row)
+        layout.addWidget(self.survey_area, 100)
+        layout.addStretch(1)  # takes the room while the survey is hidden
+        layout.addWidget(self.notes)
+        layout.addLayout(buttons)
+
+    def set_script(self, script: Script) -> None:
+        self.outcomes.set_outcomes(script.outcomes)
+        self.survey.set_questions(script.questions)
+
+    def focus_order(self) -> list[QWidget]:
+        """Tab order through the form: outcomes, call-back time, questions, notes, save."""
+        survey: list[QWidget] = []
+        for box in self.survey.boxes:
+            survey.extend(box.options())
+            if box.text is not None:
+                survey.append(box.text)
+        return [*self.outcomes.buttons, self.callback, *survey, self.notes, self.save,
+                self.undo]
+
+    def reset(self) -> None:
+        """Empty form for the next contact."""
+        self.outcomes.clear()
+        self.survey.clear()
+        self.notes.clear()
+
+    def selected(self) -> Outcome | None:
+        return self.outcomes.selected()
+
+    def answers(self) -> dict[str, Answer]:
+        outcome = self.selected()
+        return self.survey.answers() if outcome and outcome.reached else {}
+
+    def notes_text(self) -> str:
+        return self.notes.toPlainText().strip()[:MAX_NOTES]
+
+    def callback_at(self) -> dt.datetime | None:
+        outcome = self.selected()
+        if not (outcome and outcome.needs_callback_time):
+            return None
+        return self.callback.dateTime().toPython().astimezone(dt.UTC)
+
+    def _on_outcome(self, outcome: Outcome | None) -> None:
+        self.save.setEnabled(outcome is not None)
+        reached = bool(outcome and outcome.reached) and bool(self.survey.boxes)
+        self.survey_area.setVisible(reached)
+        wants_time = bool(outcome and outcome.needs_callback_time)
+        if wants_time and not self.callback_row.isVisible():
+            tomorrow = QDateTime.currentDateTime().addDays(1)
+            tomorrow.setTime(QTime(18, 0))
+            self.callback.setDateTime(tomorrow)
+        self.callback_row.setVisible(wants_time)
+        if wants_time:
+            self.callback.setFocus()
+        elif reached:
+            first = self.survey.first_control()
+            if first is not None:
+                first.setFocus()  # keyboard users go straight on to the questions
+
+    def _limit_notes(self) -> None:
+        if len(self.notes.toPlainText()) > MAX_NOTES:
+            cursor = self.notes.textCursor()
+            self.notes.setPlainText(self.notes.toPlainText()[:MAX_NOTES])
+            cursor.movePosition(cursor.MoveOperation.End)
+            self.notes.setTextCursor(cursor)

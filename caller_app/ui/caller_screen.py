@@ -1,0 +1,211 @@
+"""The caller screen: who to call, what to say, what happened.
+
+Three columns, left to right in the order of a call: the contact card and session
+progress; the script; the outcome form. All state lives in the view model; this
+widget lays things out, maps keys to actions and shows what the model says.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from PySide6.QtCore import Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSplitter,
+    QStackedWidget,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from caller_app.domain.models import Contact, Script, SessionStats, TeamProgress
+from caller_app.ui.call_form import CallForm
+from caller_app.ui.contact_card import CallTimer, ContactCard
+from caller_app.ui.progress_panel import ProgressPanel
+from caller_app.ui.script_panel import ScriptPanel
+from caller_app.ui.viewmodels import CallerViewModel
+
+TEXT_INPUTS = (QLineEdit, QPlainTextEdit, QTextEdit)
+
+
+class CallerScreen(QWidget):
+    def __init__(self, model: CallerViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.timer = CallTimer(self)
+
+        self.card = ContactCard()
+        self.empty = QLabel()
+        self.empty.setObjectName("emptyState")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty.setAccessibleName(self.tr("No contact"))
+        self.contact_stack = QStackedWidget()
+        self.contact_stack.addWidget(self.card)
+        self.contact_stack.addWidget(self.empty)
+        self.progress = ProgressPanel(model.campaign.target_contacts_per_hour)
+        self.script = ScriptPanel()
+        self.form = CallForm()
+        self.message = QLabel()
+        self.message.setObjectName("notice")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setAccessibleName(self.tr("Last action"))
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.contact_stack)
+        left_layout.addWidget(self.progress, 1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.form, 1)
+        right_layout.addWidget(self.message)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("callerSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        for widget, stretch in ((left, 3), (self.script, 4), (right, 4)):
+            self.splitter.addWidget(widget)
+            self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
+        self.splitter.setSizes([320, 440, 500])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 0)
+        layout.addWidget(self.splitter)
+
+        self.card.dial_requested.connect(self.dial)
+        self.card.copy_requested.connect(self.copy_number)
+        self.form.save_requested.connect(self.save)
+        self.form.undo_requested.connect(self.undo)
+        self.timer.ticked.connect(self.card.set_seconds)
+        self._shortcut("D", self.dial)
+        self._shortcut("Ctrl+Shift+C", self.copy_number)
+        for key in ("Ctrl+Return", "Ctrl+Enter"):
+            self._shortcut(key, self.save)
+        for key in ("Return", "Enter"):
+            self._shortcut(key, self._enter)
+        self._shortcut(QKeySequence.StandardKey.Undo, self.undo)
+
+        model.script_changed.connect(self.set_script)
+        model.contact_changed.connect(self.show_contact)
+        model.stats_changed.connect(self.set_stats)
+        model.team_changed.connect(self.set_team)
+        model.out_of_contacts.connect(self.show_empty)
+        model.notice.connect(self.message.setText)
+        self._apply_focus_order()
+        if model.script is not None:
+            self.set_script(model.script)
+        self.show_contact(model.contact)
+
+    def _shortcut(self, key: str | QKeySequence.StandardKey, slot) -> QShortcut:
+        shortcut = QShortcut(QKeySequence(key), self)
+        shortcut.activated.connect(slot)
+        return shortcut
+
+    # --- what the model says ---
+    def focus_order(self) -> list[QWidget]:
+        """Tab order in the order of a call: contact, form, then the reading matter."""
+        return [
+            self.card.dial, self.card.copy, *self.form.focus_order(), self.script.tabBar(),
+            self.script.script_view, self.script.crib_view, self.script.bio_view,
+            self.progress.leaderboard_opt_in,
+        ]
+
+    def _apply_focus_order(self) -> None:
+        order = self.focus_order()
+        for first, second in pairwise(order):
+            QWidget.setTabOrder(first, second)
+
+    @Slot(object)
+    def set_script(self, script: Script) -> None:
+        self.script.set_script(script)
+        self.form.set_script(script)
+        self._apply_focus_order()
+        if self.card.contact is not None:
+            self.script.show_intro(self.model.placeholder_values(self.card.contact))
+
+    @Slot(object)
+    def show_contact(self, contact: Contact | None) -> None:
+        if contact is None:
+            self.card.contact = None
+            self.timer.stop()
+            self.form.setEnabled(False)
+            self.show_empty(self.model.empty_reason())
+            return
+        self.card.show_contact(contact, self.model.campaign.max_attempts)
+        self.contact_stack.setCurrentWidget(self.card)
+        self.script.show_intro(self.model.placeholder_values(contact))
+        self.form.reset()
+        self.form.setEnabled(True)
+        self.timer.restart()
+        self.card.dial.setFocus()
+
+    @Slot(str)
+    def show_empty(self, reason: str) -> None:
+        if self.card.contact is not None:
+            return  # more contacts came in meanwhile
+        self.empty.setText(reason)
+        self.contact_stack.setCurrentWidget(self.empty)
+        self.form.setEnabled(False)
+
+    @Slot(object)
+    def set_stats(self, stats: SessionStats) -> None:
+        self.progress.set_stats(stats)
+
+    @Slot(object)
+    def set_team(self, team: TeamProgress) -> None:
+        self.progress.set_team(team)
+
+    # --- what the volunteer does ---
+    @Slot()
+    def dial(self) -> None:
+        contact = self.card.contact
+        if contact is None:
+            return
+        QDesktopServices.openUrl(QUrl(f"tel:{contact.phone}"))
+        self.timer.restart()
+
+    @Slot()
+    def copy_number(self) -> None:
+        contact = self.card.contact
+        if contact is not None:
+            QGuiApplication.clipboard().setText(contact.phone)
+            self.message.setText(self.tr("Number copied."))
+
+    def _enter(self) -> None:
+        """Enter saves, except in a text field (a note or a free-text answer)."""
+        focus = QApplication.focusWidget()
+        if isinstance(focus, TEXT_INPUTS) and not isinstance(focus.parent(), QAbstractSpinBox):
+            return
+        self.save()
+
+    @Slot()
+    def save(self) -> None:
+        contact = self.card.contact
+        outcome = self.form.selected()
+        if contact is None:
+            return
+        if outcome is None:
+            self.message.setText(self.tr("Choose an outcome first (keys 1–9, 0)."))
+            return
+        self.timer.stop()
+        self.model.record(
+            contact,
+            outcome.code,
+            answers=self.form.answers(),
+            notes=self.form.notes_text(),
+            callback_at=self.form.callback_at(),
+            started_at=self.timer.started_at,
+            duration_s=self.timer.seconds(),
+        )
+
+    @Slot()
+    def undo(self) -> None:
+        self.model.undo()

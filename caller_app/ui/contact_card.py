@@ -1,0 +1,138 @@
+"""The contact being called: name, phone, ward, attempt, earlier notes, Dial and Copy.
+
+Every text from the server goes into a plain-text label, so a name like
+`<img src=x onerror=...>` is shown as the characters it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from caller_app.domain.models import Contact
+from caller_app.ui.formatting import clock, national_phone
+from caller_app.ui.resources import icon
+
+
+def plain_label(text: str = "", object_name: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if object_name:
+        label.setObjectName(object_name)
+    return label
+
+
+class CallTimer(QObject):
+    """Seconds since the contact appeared or since Dial, whichever came last."""
+
+    ticked = Signal(int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._elapsed = QElapsedTimer()
+        self.started_at = dt.datetime.now(dt.UTC)
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(lambda: self.ticked.emit(self.seconds()))
+
+    def restart(self) -> None:
+        self.started_at = dt.datetime.now(dt.UTC)
+        self._elapsed.start()
+        self._tick.start()
+        self.ticked.emit(0)
+
+    def stop(self) -> None:
+        self._tick.stop()
+
+    def seconds(self) -> int:
+        return int(self._elapsed.elapsed() / 1000) if self._elapsed.isValid() else 0
+
+
+class ContactCard(QFrame):
+    dial_requested = Signal()
+    copy_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName(self.tr("Contact"))
+        self.contact: Contact | None = None
+
+        self.name = plain_label(object_name="contactName")
+        self.name.setAccessibleName(self.tr("Name"))
+        self.phone = plain_label(object_name="contactPhone")
+        self.phone.setAccessibleName(self.tr("Phone number"))
+        self.details = plain_label(object_name="contactDetails")
+        self.details.setAccessibleName(self.tr("Ward and attempt"))
+        self.timer_label = QLabel("0:00")
+        self.timer_label.setObjectName("timer")
+        self.timer_label.setAccessibleName(self.tr("Call timer"))
+        self.timer_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+
+        self.dial = QPushButton(icon("dial"), self.tr("&Dial"))
+        self.dial.setObjectName("dial")
+        self.dial.setToolTip(self.tr("Call with your phone app (D)"))
+        self.dial.setAccessibleName(self.tr("Dial"))
+        self.dial.setAccessibleDescription(
+            self.tr("Opens the number in your phone app and starts the call timer")
+        )
+        self.dial.clicked.connect(self.dial_requested)
+        self.copy = QPushButton(icon("copy"), self.tr("Copy number"))
+        self.copy.setToolTip(self.tr("Copy the number to the clipboard (Ctrl+Shift+C)"))
+        self.copy.setAccessibleName(self.tr("Copy number"))
+        self.copy.setAccessibleDescription(self.tr("Copies the phone number to the clipboard"))
+        self.copy.clicked.connect(self.copy_requested)
+        for button in (self.dial, self.copy):
+            button.setAutoDefault(False)
+
+        self.notes_heading = QLabel(self.tr("Notes from earlier calls"))
+        self.notes_heading.setObjectName("subheading")
+        self.previous_notes = plain_label(object_name="previousNotes")
+        self.previous_notes.setAccessibleName(self.tr("Notes from earlier calls"))
+
+        top = QHBoxLayout()
+        who = QVBoxLayout()
+        who.addWidget(self.name)
+        who.addWidget(self.phone)
+        who.addWidget(self.details)
+        top.addLayout(who, 1)
+        top.addWidget(self.timer_label)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.dial)
+        buttons.addWidget(self.copy)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(buttons)
+        layout.addWidget(self.notes_heading)
+        layout.addWidget(self.previous_notes)
+
+    def show_contact(self, contact: Contact, max_attempts: int | None = None) -> None:
+        self.contact = contact
+        self.name.setText(contact.full_name or self.tr("(no name)"))
+        self.phone.setText(national_phone(contact.phone))
+        if max_attempts:
+            attempt = self.tr("attempt {n} of {m}").format(n=contact.attempt, m=max_attempts)
+        else:
+            attempt = self.tr("attempt {n}").format(n=contact.attempt)
+        ward = contact.ward or self.tr("ward not known")
+        self.details.setText(f"{ward} · {attempt}")
+        notes = [n for n in contact.previous_notes if n.strip()]
+        self.previous_notes.setText("\n".join(f"• {n}" for n in notes))
+        self.notes_heading.setVisible(bool(notes))
+        self.previous_notes.setVisible(bool(notes))
+
+    def set_seconds(self, seconds: int) -> None:
+        self.timer_label.setText(clock(seconds))

@@ -1,0 +1,220 @@
+"""From start-up to the caller screen: practice server or sign-in, campaign, window.
+
+Every step that talks to the network runs on the thread pool; the GUI shows a
+dialog or a "starting" note meanwhile and never waits.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
+from PySide6.QtWidgets import QLabel, QMessageBox
+
+from caller_app.api.errors import ApiError
+from caller_app.app import CallerCore
+from caller_app.domain.models import Account, Campaign
+from caller_app.store import Store
+from caller_app.ui.campaign_picker import CampaignPicker
+from caller_app.ui.main_window import MainWindow
+from caller_app.ui.resources import icon
+from caller_app.ui.signin_dialog import SignInDialog
+from caller_app.ui.tasks import run_in_background
+from caller_app.ui.viewmodels import CallerViewModel, SignInModel, error_sentence
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "ui-settings.ini"
+
+
+def ui_settings(data_dir: Path) -> QSettings:
+    """Window size and splitters, in the data folder (so `--data-dir` isolates them too)."""
+    return QSettings(str(data_dir / SETTINGS_FILE), QSettings.Format.IniFormat)
+
+
+class Launcher(QObject):
+    finished = Signal(int)  # the exit code
+    window_shown = Signal(object)  # MainWindow; for tests and benchmarks
+
+    def __init__(
+        self,
+        data_dir: Path,
+        server_url: str | None = None,
+        *,
+        demo: bool = False,
+        exit_after_first_contact: bool = False,
+        core: CallerCore | None = None,
+    ) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.server_url = server_url
+        self.demo = demo
+        self.exit_after_first_contact = exit_after_first_contact
+        self.core = core or CallerCore(Store(data_dir / "caller-app.sqlite3"))
+        self.settings = ui_settings(data_dir)
+        self.practice: Any = None
+        self.sign_in_dialog: SignInDialog | None = None
+        self.picker: CampaignPicker | None = None
+        self.window: MainWindow | None = None
+        self.model: CallerViewModel | None = None
+        self.started = time.monotonic()
+        self.splash = QLabel(self.tr("Starting the phone bank…"))
+        self.splash.setWindowTitle(self.tr("Phone bank"))
+        self.splash.setWindowIcon(icon("app"))
+        self.splash.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.splash.setMinimumSize(360, 120)
+
+    # --- start ---
+    def start(self) -> None:
+        if self.demo:
+            self.splash.setText(self.tr("Starting practice mode with a demo campaign…"))
+            self.splash.show()
+            run_in_background(self._start_practice, self._on_campaigns, self._on_fatal)
+            return
+        account = self.core.resume()
+        if account is not None and (
+            not self.server_url or self.server_url.rstrip("/") == account.server_url
+        ):
+            self.splash.setText(self.tr("Signing you back in…"))
+            self.splash.show()
+            run_in_background(self.core.fetch_campaigns, self._on_campaigns, self._on_resume_error)
+            return
+        self.ask_sign_in()
+
+    def _start_practice(self) -> list[Campaign]:
+        from caller_app.practice import DEMO_PASSWORD, DEMO_USERNAME, PracticeServer
+
+        self.practice = PracticeServer().start()
+        self.core.sign_in(self.practice.url, DEMO_USERNAME, DEMO_PASSWORD)
+        return self.core.fetch_campaigns()
+
+    def ask_sign_in(self, message: str = "") -> None:
+        store = self.core.store
+        url = self.server_url or store.last_server_url() or ""
+        model = SignInModel(self._sign_in)
+        dialog = SignInDialog(model, url, store.last_username() or "")
+        if message:
+            dialog.error.setText(message)
+            dialog.error.show()
+        self.sign_in_dialog = dialog
+        self.splash.hide()
+        if self.window is None:
+            dialog.rejected.connect(lambda: self.finished.emit(0))
+            model.succeeded.connect(self._on_campaigns)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    def _sign_in(self, url: str, username: str, password: str, remember: bool) -> list[Campaign]:
+        account: Account = self.core.sign_in(url, username, password)
+        if not remember:  # the token stays in memory for this run only
+            self.core.credentials.delete(account.server_url, account.username)
+        if self.window is not None:
+            return []
+        return self.core.fetch_campaigns()
+
+    @Slot(object)
+    def _on_fatal(self, exc: BaseException) -> None:
+        """Practice mode could not start: say why and quit."""
+        self.splash.hide()
+        QMessageBox.critical(
+            None, self.tr("Practice mode"),
+            self.tr("Practice mode could not start: {reason}").format(
+                reason=error_sentence(exc)
+            ),
+        )
+        self.finished.emit(1)
+
+    # --- campaign, then the caller screen ---
+    @Slot(object)
+    def _on_resume_error(self, exc: BaseException) -> None:
+        from caller_app.api.errors import SignedOut
+
+        if isinstance(exc, SignedOut):
+            self.ask_sign_in(str(exc))
+            return
+        cached = self.core.campaigns()
+        if isinstance(exc, ApiError) and cached:
+            log.info("offline at start; using %d cached campaigns", len(cached))
+            self._on_campaigns(cached)
+        else:
+            self.ask_sign_in(error_sentence(exc))
+
+    @Slot(object)
+    def _on_campaigns(self, campaigns: list[Campaign]) -> None:
+        self.splash.hide()
+        if not campaigns:
+            QMessageBox.information(
+                None, self.tr("No campaigns"),
+                self.tr("There are no active campaigns to call for right now. "
+                        "Please check with your organiser."),
+            )
+            self.finished.emit(0)
+            return
+        if self.sign_in_dialog is not None:
+            self.sign_in_dialog.hide()
+        if len(campaigns) == 1:
+            self.open_caller_screen(campaigns[0])
+            return
+        picker = CampaignPicker(campaigns)
+        self.picker = picker
+
+        def picked() -> None:
+            campaign = picker.selected()
+            if campaign is not None:
+                self.open_caller_screen(campaign)
+
+        picker.accepted.connect(picked)
+        picker.rejected.connect(lambda: self.finished.emit(0))
+        picker.show()
+        picker.raise_()
+        picker.activateWindow()
+
+    def open_caller_screen(self, campaign: Campaign) -> None:
+        self.model = CallerViewModel(self.core, campaign)
+        self.window = MainWindow(self.model, self.settings)
+        self.window.session_ended.connect(lambda: self.finished.emit(0))
+        self.model.signed_out.connect(self._on_signed_out)
+        self.model.refresh()
+        if self.exit_after_first_contact:
+            self.model.contact_changed.connect(self._first_contact)
+            if self.model.contact is not None:
+                self._first_contact(self.model.contact)
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+        self.window_shown.emit(self.window)
+
+    @Slot(object)
+    def _first_contact(self, contact: object) -> None:
+        if contact is not None and self.exit_after_first_contact:
+            self.exit_after_first_contact = False
+            log.info("first contact after %.3f s", time.monotonic() - self.started)
+            print(f"first-contact-s {time.monotonic() - self.started:.3f}", flush=True)
+            if self.model is not None:
+                self.model.shutdown()
+            self.finished.emit(0)
+
+    @Slot()
+    def _on_signed_out(self) -> None:
+        """The server refused our token mid-session: keep calling, ask to sign in again."""
+        if self.sign_in_dialog is not None and self.sign_in_dialog.isVisible():
+            return
+        self.ask_sign_in(self.tr("You have been signed out. Sign in again to upload your "
+                                 "results; you can keep calling meanwhile."))
+
+    def close(self) -> None:
+        """At exit: stop the sync thread and the practice server."""
+        for widget in (self.splash, self.sign_in_dialog):
+            if widget is not None:
+                widget.close()
+        self.core.shutdown()
+        if self.practice is not None:
+            self.practice.stop()
+            self.practice = None
+
+
+__all__ = ["Launcher", "ui_settings"]

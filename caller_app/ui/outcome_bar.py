@@ -1,0 +1,81 @@
+"""Outcome buttons in the script's order with keys 1-9 then 0.
+
+A bare digit works while no text field has focus (text fields claim printable keys
+first, so typing a note never records an outcome); Alt+digit works everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
+
+from caller_app.domain.models import Outcome
+
+KEYS = "1234567890"
+COLUMNS = 2
+
+
+class OutcomeBar(QWidget):
+    selected_changed = Signal(object)  # Outcome | None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(self.tr("Outcome"))
+        self.outcomes: list[Outcome] = []
+        self.buttons: list[QPushButton] = []
+        # No QButtonGroup: Qt makes a group a single Tab stop (like radio buttons), so
+        # the keyboard could not reach every outcome. We keep one checked ourselves.
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._shortcuts: list[QShortcut] = []
+        for index, key in enumerate(KEYS):
+            for sequence in (key, f"Alt+{key}"):
+                shortcut = QShortcut(QKeySequence(sequence), self)
+                shortcut.activated.connect(lambda i=index: self.choose_index(i))
+                self._shortcuts.append(shortcut)
+
+    def set_outcomes(self, outcomes: Sequence[Outcome]) -> None:
+        for button in self.buttons:
+            button.deleteLater()
+        self.outcomes = list(outcomes)[: len(KEYS)]
+        self.buttons = []
+        for index, outcome in enumerate(self.outcomes):
+            key = KEYS[index]
+            button = QPushButton(f"{key}  {outcome.label}")
+            button.setCheckable(True)
+            button.setAutoDefault(False)
+            button.setObjectName("outcome")
+            button.setProperty("reached", outcome.reached)
+            button.setToolTip(self.tr("Press {key} (or Alt+{key})").format(key=key))
+            button.setAccessibleName(outcome.label)
+            button.setAccessibleDescription(
+                self.tr("Outcome {key}: {label}").format(key=key, label=outcome.label)
+            )
+            button.clicked.connect(lambda _checked=False, i=index: self._on_clicked(i))
+            self._grid.addWidget(button, index // COLUMNS, index % COLUMNS)
+            self.buttons.append(button)
+
+    def choose_index(self, index: int) -> None:
+        if 0 <= index < len(self.buttons) and self.isEnabled():
+            self._on_clicked(index)
+
+    def choose(self, code: str) -> None:
+        index = next((i for i, o in enumerate(self.outcomes) if o.code == code), -1)
+        self.choose_index(index)
+
+    def selected(self) -> Outcome | None:
+        index = next((i for i, b in enumerate(self.buttons) if b.isChecked()), -1)
+        return self.outcomes[index] if index >= 0 else None
+
+    def clear(self) -> None:
+        for button in self.buttons:
+            button.setChecked(False)
+        self.selected_changed.emit(None)
+
+    def _on_clicked(self, index: int) -> None:
+        for i, button in enumerate(self.buttons):
+            button.setChecked(i == index)  # clicking the chosen one keeps it chosen
+        self.selected_changed.emit(self.outcomes[index])

@@ -1,0 +1,118 @@
+"""Regenerate docs/screenshots/*.png: `python -m caller_app.ui.screenshots [OUT_DIR]`.
+
+Runs the real app against the practice server on the offscreen platform: sign-in,
+caller screen (light and dark), offline status, session summary.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QCoreApplication, QSize
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QWidget
+
+REPO = Path(__file__).resolve().parents[2]
+SIZE = QSize(1280, 800)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not reach the expected state")
+        QCoreApplication.processEvents()
+        time.sleep(0.02)
+
+
+def settle(seconds: float = 0.3) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        time.sleep(0.02)
+
+
+def grab(widget: QWidget, path: Path) -> None:
+    settle()
+    widget.grab().save(str(path))
+    print(f"wrote {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    out = Path(argv[0]) if argv else REPO / "docs" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(["screenshots"])
+    app.setFont(QFont("DejaVu Sans", 10))
+
+    from caller_app.app import CallerCore
+    from caller_app.practice import DEMO_PASSWORD, DEMO_USERNAME, PracticeServer
+    from caller_app.store import Store
+    from caller_app.ui.launcher import ui_settings
+    from caller_app.ui.main_window import MainWindow
+    from caller_app.ui.signin_dialog import SignInDialog
+    from caller_app.ui.theme import apply_theme
+    from caller_app.ui.viewmodels import CallerViewModel, SignInModel
+
+    apply_theme(app, "light")
+    with tempfile.TemporaryDirectory() as tmp, PracticeServer() as server:
+        data = Path(tmp)
+        dialog = SignInDialog(SignInModel(lambda *_: None), "https://phonebank.example.org",
+                              "priya")
+        dialog.show()
+        grab(dialog, out / "sign-in.png")
+        dialog.close()
+
+        core = CallerCore(Store(data / "app.sqlite3"), watch_network=False,
+                          engine_options={"backoff_base": 5.0, "backoff_cap": 20.0,
+                                          "progress_every_s": 1.0})
+        core.sign_in(server.url, DEMO_USERNAME, DEMO_PASSWORD)
+        campaign = core.fetch_campaigns()[0]
+        model = CallerViewModel(core, campaign)
+        window = MainWindow(model, ui_settings(data))
+        model.refresh()
+        window.resize(SIZE)
+        window.show()
+        screen = window.screen_
+        wait_until(lambda: screen.card.contact is not None and model.script is not None)
+        for code in ("not_home", "answered", "busy", "voicemail", "answered"):
+            screen.form.outcomes.choose(code)
+            screen.save()
+        wait_until(lambda: "all results uploaded" in window.status.current_text())
+        wait_until(lambda: "made 5 calls" in screen.progress.team.text())
+        screen.form.outcomes.choose("answered")
+        survey = screen.form.survey
+        survey.box("voting_intention").options()[2].setChecked(True)
+        survey.box("buses_importance").options()[3].setChecked(True)
+        survey.box("top_issues").options()[0].setChecked(True)
+        screen.form.notes.setPlainText("Happy to take a leaflet.")
+        grab(window, out / "caller-light.png")
+        apply_theme(app, "dark")
+        grab(window, out / "caller-dark.png")
+        apply_theme(app, "light")
+
+        server.stop_server()
+        for code in ("not_home", "busy", "answered"):
+            screen.form.outcomes.choose(code)
+            screen.save()
+        wait_until(lambda: "retrying in" in window.status.current_text())
+        grab(window, out / "offline.png")
+
+        window.end_session()
+        assert window.summary is not None
+        wait_until(lambda: "Handing back" not in window.summary.released.text(), timeout=60)
+        grab(window.summary, out / "session-summary.png")
+        window.summary.accept()
+        core.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

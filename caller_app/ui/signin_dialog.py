@@ -1,0 +1,140 @@
+"""The sign-in dialog: server URL, username, password, "Remember me".
+
+The focus starts in the username field, Tab moves to the password, Enter signs in.
+Signing in runs off the GUI thread (in the view model); errors come back as one
+plain sentence shown above the buttons.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from caller_app.ui.resources import icon
+from caller_app.ui.viewmodels import SignInModel
+
+
+class SignInDialog(QDialog):
+    def __init__(
+        self,
+        model: SignInModel,
+        server_url: str = "",
+        username: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setWindowTitle(self.tr("Sign in · Phone bank"))
+        self.setWindowIcon(icon("app"))
+        self.setMinimumWidth(420)
+
+        heading = QLabel(self.tr("Sign in to your phone bank"))
+        heading.setObjectName("heading")
+        hint = QLabel(self.tr("Use the username and password your organiser gave you."))
+        hint.setWordWrap(True)
+        hint.setObjectName("hint")
+
+        self.server = QLineEdit(server_url)
+        self.server.setPlaceholderText("https://phonebank.example.org")
+        self.server.setAccessibleName(self.tr("Server address"))
+        self.server.setAccessibleDescription(self.tr("The web address of your phone bank"))
+        self.username = QLineEdit(username)
+        self.username.setAccessibleName(self.tr("Username"))
+        self.username.setAccessibleDescription(self.tr("Your phone bank username"))
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName(self.tr("Password"))
+        self.password.setAccessibleDescription(self.tr("Your phone bank password"))
+        self.remember = QCheckBox(self.tr("&Remember me on this computer"))
+        self.remember.setAccessibleDescription(
+            self.tr("Keeps you signed in, using the system keyring")
+        )
+
+        form = QFormLayout()
+        form.addRow(self.tr("&Server:"), self.server)
+        form.addRow(self.tr("&Username:"), self.username)
+        form.addRow(self.tr("&Password:"), self.password)
+        form.addRow("", self.remember)
+
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.error.setAccessibleName(self.tr("Sign-in problem"))
+        self.error.hide()
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.sign_in_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.sign_in_button.setText(self.tr("Sign in"))
+        self.sign_in_button.setDefault(True)
+        self.sign_in_button.setAccessibleDescription(self.tr("Signs in with these details"))
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(hint)
+        layout.addSpacing(6)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+        QWidget.setTabOrder(self.username, self.password)
+        QWidget.setTabOrder(self.password, self.remember)
+        QWidget.setTabOrder(self.remember, self.sign_in_button)
+        QWidget.setTabOrder(self.sign_in_button, self.server)
+
+        model.busy_changed.connect(self._on_busy)
+        model.failed.connect(self._on_failed)
+        model.succeeded.connect(self._on_succeeded)
+        (self.password if username else self.username).setFocus()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        target = self.password if self.username.text() else self.username
+        if not self.server.text():
+            target = self.server
+        target.setFocus()
+
+    @Slot()
+    def submit(self) -> None:
+        url, user = self.server.text().strip(), self.username.text().strip()
+        if not url:
+            self._on_failed(self.tr("Enter the address of your phone bank server."))
+            self.server.setFocus()
+            return
+        if not user or not self.password.text():
+            self._on_failed(self.tr("Enter your username and password."))
+            (self.username if not user else self.password).setFocus()
+            return
+        self.model.sign_in(url, user, self.password.text(), self.remember.isChecked())
+
+    @Slot(bool)
+    def _on_busy(self, busy: bool) -> None:
+        self.sign_in_button.setEnabled(not busy)
+        self.sign_in_button.setText(self.tr("Signing in…") if busy else self.tr("Sign in"))
+        for field in (self.server, self.username, self.password, self.remember):
+            field.setEnabled(not busy)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+        self.password.selectAll()
+        self.password.setFocus()
+
+    @Slot(object)
+    def _on_succeeded(self, _result: object) -> None:
+        self.error.hide()
+        self.accept()

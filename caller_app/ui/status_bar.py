@@ -1,0 +1,158 @@
+"""The sync state in words, and the "needs attention" list of rejected results."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QStatusBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from caller_app.domain.models import Connectivity, SyncStatus
+from caller_app.ui.resources import icon
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("SyncStatus", text)
+
+
+def _results(n: int) -> str:
+    return _tr("1 result") if n == 1 else _tr("{n} results").format(n=n)
+
+
+def describe_status(status: SyncStatus, retry_in_s: int | None = None) -> str:
+    """E.g. "Offline · 7 results waiting · retrying in 20 s"."""
+    retry = status.retry_in_s if retry_in_s is None else retry_in_s
+    waiting = status.waiting
+    if status.connectivity is Connectivity.SIGNED_OUT:
+        if waiting:
+            return _tr("Signed out · sign in to upload {results}").format(results=_results(waiting))
+        return _tr("Signed out · sign in to continue")
+    if status.connectivity in (Connectivity.OFFLINE, Connectivity.RETRYING):
+        parts = [_tr("Offline")]
+        parts.append(
+            _tr("{results} waiting").format(results=_results(waiting))
+            if waiting
+            else _tr("nothing waiting")
+        )
+        if retry is not None and retry > 0:
+            parts.append(_tr("retrying in {s} s").format(s=retry))
+        elif retry is not None:
+            parts.append(_tr("retrying now"))
+        return " · ".join(parts)
+    if status.uploading and waiting:
+        return _tr("Online · uploading {results}").format(results=_results(waiting))
+    if waiting:
+        return _tr("Online · {results} waiting").format(results=_results(waiting))
+    return _tr("Online · all results uploaded")
+
+
+def smooth_status(previous: SyncStatus, status: SyncStatus) -> SyncStatus:
+    """An upload attempt is not yet a connection: while offline, say "retrying now"
+    until the attempt succeeds or fails, instead of flashing "Online"."""
+    offline = (Connectivity.OFFLINE, Connectivity.RETRYING)
+    if status.uploading and previous.connectivity in offline:
+        return replace(status, connectivity=previous.connectivity, retry_in_s=0)
+    return status
+
+
+def status_icon_name(status: SyncStatus) -> str:
+    if status.connectivity is Connectivity.SIGNED_OUT:
+        return "sync-signed-out"
+    if status.connectivity in (Connectivity.OFFLINE, Connectivity.RETRYING):
+        return "sync-offline"
+    return "sync-uploading" if status.waiting else "sync-online"
+
+
+class AttentionDialog(QDialog):
+    """Results the server refused for good, each with its reason."""
+
+    def __init__(self, items: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Needs attention"))
+        label = QLabel(
+            self.tr(
+                "The server did not accept these results. Tell your organiser; "
+                "they are kept on this computer."
+            )
+        )
+        label.setWordWrap(True)
+        self.list = QListWidget()
+        self.list.setAccessibleName(self.tr("Results that need attention"))
+        self.list.addItems(list(items))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(self.list)
+        layout.addWidget(buttons)
+
+
+class SyncStatusBar(QStatusBar):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeGripEnabled(False)
+        self.icon = QLabel()
+        self.text = QLabel()
+        self.text.setObjectName("syncText")
+        self.text.setAccessibleName(self.tr("Sync status"))
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        self.attention = QPushButton(icon("attention"), "")
+        self.attention.setFlat(True)
+        self.attention.setAccessibleDescription(
+            self.tr("Shows results the server did not accept, with the reason")
+        )
+        self.attention.clicked.connect(self.show_attention)
+        self.attention.hide()
+        self.addWidget(self.icon)
+        self.addWidget(self.text, 1)
+        self.addPermanentWidget(self.attention)
+        self._status = SyncStatus(Connectivity.ONLINE)
+        self._received = time.monotonic()
+        self._items: list[str] = []
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._refresh)
+
+    def set_status(self, status: SyncStatus) -> None:
+        self._status = status
+        self._received = time.monotonic()
+        if status.retry_in_s:
+            self._countdown.start()
+        else:
+            self._countdown.stop()
+        self.icon.setPixmap(icon(status_icon_name(status)).pixmap(18, 18))
+        self._refresh()
+
+    def set_attention(self, items: Sequence[str]) -> None:
+        self._items = list(items)
+        n = len(self._items)
+        self.attention.setText(self.tr("{n} need attention").format(n=n))
+        self.attention.setAccessibleName(self.attention.text())
+        self.attention.setVisible(n > 0)
+
+    def show_attention(self) -> None:
+        AttentionDialog(self._items, self).exec()
+
+    def current_text(self) -> str:
+        return self.text.text()
+
+    def _refresh(self) -> None:
+        retry = self._status.retry_in_s
+        if retry is not None:
+            retry = max(0, retry - int(time.monotonic() - self._received))
+            if retry == 0:
+                self._countdown.stop()
+        text = describe_status(self._status, retry)
+        self.text.setText(text)
+        self.text.setToolTip(self._status.detail or text)
