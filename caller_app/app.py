@@ -209,6 +209,11 @@ class CallerCore(QObject):
         if self.engine is not None:
             self.engine.sync_now()
 
+    def set_leaderboard_opt_in(self, opt_in: bool) -> None:
+        """Join or leave the team leaderboard; sent by the sync engine, never on this thread."""
+        if self.engine is not None:
+            self.engine.set_leaderboard_opt_in(opt_in)
+
     def needs_attention(self) -> list[AttentionItem]:
         return self.store.needs_attention()
 

@@ -332,6 +332,11 @@ class ApiClient:
         _, data = self._call("POST", "/results", body={"results": [r.payload() for r in results]})
         return parse.upload_reply(data)
 
+    def set_leaderboard_opt_in(self, opt_in: bool) -> bool:
+        """Join or leave the team leaderboard (it lists only those who opted in)."""
+        _, data = self._call("PUT", "/me/preferences", body={"leaderboard_opt_in": opt_in})
+        return parse.leaderboard_opt_in(data)
+
     def progress(self, campaign_id: int) -> TeamProgress:
         _, data = self._call("GET", f"/campaigns/{campaign_id}/progress")
         return parse.progress(data)

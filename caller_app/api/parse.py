@@ -233,3 +233,7 @@ def progress(d: Any) -> TeamProgress:
         my_reached=req(mine, "reached", int),
         leaderboard=tuple(board),
     )
+
+
+def leaderboard_opt_in(d: Any) -> bool:
+    return req(obj(d, "preferences"), "leaderboard_opt_in", bool)

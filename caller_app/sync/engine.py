@@ -80,6 +80,8 @@ class SyncEngine(QObject):
         self._stopped = False
         self._ending = False
         self._connectivity = Connectivity.ONLINE  # until a call fails
+        self.pending_leaderboard: bool | None = None  # a preference not yet sent
+        self.tally_not_before = 0.0  # monotonic time before which the tally isn't refetched
         self.due: dict[str, float] = {"script": 0.0, "renew": 0.0, "progress": 0.0, "lease": 0.0}
         self._request.connect(self._on_request, type=_QUEUED)
 
@@ -123,6 +125,10 @@ class SyncEngine(QObject):
         emit `released(n)`. The engine keeps uploading afterwards but leases no more."""
         self._request.emit("end", logout)
 
+    def set_leaderboard_opt_in(self, opt_in: bool) -> None:
+        """Tell the server (soon, on the sync thread) whether to list us on the leaderboard."""
+        self._request.emit("leaderboard", opt_in)
+
     def stop(self) -> None:
         self._request.emit("stop", None)
 
@@ -150,6 +156,9 @@ class SyncEngine(QObject):
             self.api.token = arg
             self._signed_out = False
             self._attempt = 0
+            self._kick()
+        elif kind == "leaderboard":
+            self.pending_leaderboard = bool(arg)
             self._kick()
         elif kind == "end":
             self._end_session(bool(arg))

@@ -29,11 +29,18 @@ def _later(engine: SyncEngine, key: str, seconds: float) -> None:
     engine.due[key] = time.monotonic() + seconds
 
 
+# After an upload, the team tally is fetched again this soon (not a minute later), so
+# the volunteer sees their own calls counted.
+TALLY_AFTER_UPLOAD_S = 5.0
+
+
 def run_cycle(engine: SyncEngine) -> None:
     retry_releases(engine)
     if _due(engine, "script"):
         refresh_script(engine)
-    upload(engine)
+    if upload(engine):
+        engine.due["progress"] = min(engine.due["progress"], engine.tally_not_before)
+    send_preferences(engine)
     engine.store.retire_finished_batches()
     if _due(engine, "renew"):
         renew(engine)
@@ -42,6 +49,18 @@ def run_cycle(engine: SyncEngine) -> None:
     if _due(engine, "progress"):
         engine.progress_changed.emit(engine.api.progress(engine.campaign_id))
         _later(engine, "progress", engine.progress_every_s)
+        engine.tally_not_before = time.monotonic() + TALLY_AFTER_UPLOAD_S
+
+
+def send_preferences(engine: SyncEngine) -> None:
+    """Send a leaderboard choice made since the last cycle; kept for the next if it fails."""
+    wanted = engine.pending_leaderboard
+    if wanted is None:
+        return
+    engine.api.set_leaderboard_opt_in(wanted)
+    if engine.pending_leaderboard == wanted:
+        engine.pending_leaderboard = None
+    engine.due["progress"] = 0.0  # show the board with (or without) us at once
 
 
 def refresh_script(engine: SyncEngine) -> None:

@@ -99,6 +99,7 @@ class CallerScreen(QWidget):
         model.team_changed.connect(self.set_team)
         model.out_of_contacts.connect(self.show_empty)
         model.notice.connect(self.message.setText)
+        self.progress.leaderboard_toggled.connect(model.set_leaderboard_opt_in)
         self._apply_focus_order()
         if model.script is not None:
             self.set_script(model.script)

@@ -69,7 +69,7 @@ class ProgressPanel(QFrame):
         self.team = QLabel()
         self.team.setWordWrap(True)
         self.team.setAccessibleName(self.tr("Team tally"))
-        self.leaderboard_opt_in = QCheckBox(self.tr("Show the team leaderboard"))
+        self.leaderboard_opt_in = QCheckBox(self.tr("Join the team leaderboard"))
         self.leaderboard_opt_in.setAccessibleDescription(
             self.tr("Off by default; only volunteers who opted in are listed")
         )

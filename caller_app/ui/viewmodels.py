@@ -152,6 +152,10 @@ class CallerViewModel(QObject):
         self._last_stats = stats
         return stats
 
+    def set_leaderboard_opt_in(self, on: bool) -> None:
+        """Joining the leaderboard is the volunteer's choice; the server lists only those."""
+        self.core.set_leaderboard_opt_in(on)
+
     def refresh(self) -> None:
         """Emit everything once, for widgets that were just connected."""
         self.stats_changed.emit(self.stats())

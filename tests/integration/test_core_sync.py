@@ -380,3 +380,19 @@ def test_sign_out_before_choosing_a_campaign(make) -> None:
     assert not h.core.signed_in
     with pytest.raises(SignedOut):
         ApiClient(h.server.url, token=token).campaigns()
+
+
+def test_leaderboard_lists_a_volunteer_only_after_they_opt_in(make) -> None:
+    h = make(contacts=10, batch_size=5)
+    tallies: list = []
+    h.core.progress_changed.connect(tallies.append)
+    h.start()
+    h.call("answered")
+    h.wait(lambda: h.store.waiting_count() == 0)
+    h.wait(lambda: tallies and tallies[-1].my_calls == 1)  # refetched soon after the upload
+    assert tallies[-1].leaderboard == ()  # the default is not to be ranked
+    h.core.set_leaderboard_opt_in(True)
+    h.wait(lambda: tallies[-1].leaderboard)
+    assert [name for name, _ in tallies[-1].leaderboard] == [h.core.account.first_name]
+    h.core.set_leaderboard_opt_in(False)
+    h.wait(lambda: tallies[-1].leaderboard == ())
