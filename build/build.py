@@ -1,0 +1,120 @@
+"""Build the caller app bundle (or the bare "hello" baseline) with PyInstaller.
+
+    python build/build.py                 # onedir bundle: build/dist/caller-app/
+    python build/build.py --onefile       # one executable: build/dist/onefile/caller-app
+    python build/build.py --target hello  # the baseline bench/bundle.py compares with
+    python build/build.py --target all
+
+PyInstaller's scratch files go to build/work and its output to build/dist, both ignored
+by git, so the tracked build/ folder only ever holds the spec and these scripts.
+Prints the bundle's path and size; exits non-zero if PyInstaller fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORK = HERE / "work"
+DIST = HERE / "dist"
+SPECS = {"app": HERE / "caller-app.spec", "hello": HERE / "hello.spec"}
+NAMES = {"app": "caller-app", "hello": "hello"}
+
+
+def bundle_path(target: str, onefile: bool = False) -> Path:
+    """Where the built bundle lands (a folder for onedir, an executable for onefile)."""
+    name = NAMES[target]
+    if target == "app":
+        name = _project_name()
+    if sys.platform == "darwin" and target == "app" and not onefile:
+        return _dist(onefile) / f"{name}.app"
+    if onefile:
+        return _dist(onefile) / (f"{name}.exe" if sys.platform == "win32" else name)
+    return _dist(onefile) / name
+
+
+def executable(target: str, onefile: bool = False) -> Path:
+    """The file to run inside the bundle."""
+    name = _project_name() if target == "app" else NAMES[target]
+    exe = f"{name}.exe" if sys.platform == "win32" else name
+    if sys.platform == "darwin" and target == "app" and not onefile:
+        return _dist(onefile) / f"{name}.app" / "Contents" / "MacOS" / name
+    if onefile:
+        return _dist(onefile) / exe
+    return _dist(onefile) / name / exe
+
+
+def size_bytes(path: Path) -> int:
+    """Total size of a file, or of every file under a folder (symlinks not followed)."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def build(target: str, onefile: bool = False, clean: bool = False) -> Path:
+    """Run PyInstaller on the target's spec; returns the bundle path."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        str(SPECS[target]),
+        "--noconfirm",
+        "--workpath",
+        str(_work(onefile)),
+        "--distpath",
+        str(_dist(onefile)),
+    ]
+    if clean:
+        cmd.append("--clean")
+    env = dict(os.environ, CALLER_APP_ONEFILE="1" if onefile else "0")
+    started = time.monotonic()
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True)  # noqa: S603 (our own arguments)
+    path = bundle_path(target, onefile)
+    seconds = time.monotonic() - started
+    print(f"{NAMES[target]}: {path} ({size_bytes(path) / 1e6:.1f} MB, built in {seconds:.0f} s)")
+    return path
+
+
+def _project_name() -> str:
+    sys.path.insert(0, str(HERE))
+    try:
+        import bundle_rules
+    finally:
+        sys.path.remove(str(HERE))
+    return bundle_rules.project_metadata(ROOT)[0]
+
+
+def _work(onefile: bool) -> Path:
+    return WORK / "onefile" if onefile else WORK
+
+
+def _dist(onefile: bool) -> Path:
+    # Separate folders: a onefile `caller-app` executable and the onedir `caller-app/`
+    # folder would otherwise claim the same path.
+    return DIST / "onefile" if onefile else DIST
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--target", choices=["app", "hello", "all"], default="app")
+    parser.add_argument("--onefile", action="store_true", help="one executable, not a folder")
+    parser.add_argument("--clean", action="store_true", help="empty PyInstaller's cache first")
+    args = parser.parse_args(argv)
+    targets = ["app", "hello"] if args.target == "all" else [args.target]
+    try:
+        for target in targets:
+            build(target, onefile=args.onefile, clean=args.clean)
+    except subprocess.CalledProcessError as exc:
+        print(f"build failed: PyInstaller exited with {exc.returncode}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
