@@ -78,10 +78,6 @@ def install_excepthook() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.self_test:  # first: offscreen Qt and a temp folder, never the user's data or logs
-        from caller_app import selftest
-
-        return selftest.run()
 
     from caller_app import paths
     from caller_app.logs import setup_logging
@@ -98,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from caller_app.ui.resources import icon
+    from caller_app.ui.splash import Splash
     from caller_app.ui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -108,6 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)
     apply_theme(app, args.theme)
     install_excepthook()
+    # Something on screen before the store, SQLAlchemy and requests load (about a second
+    # on a slow laptop), so a double-click never looks as if nothing happened.
+    splash = Splash()
+    splash.show()
+    app.processEvents()
 
     from caller_app.ui.launcher import Launcher
 
@@ -116,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server_url=args.server,
         demo=args.demo,
         exit_after_first_contact=args.exit_after_first_contact,
+        splash=splash,
     )
     launcher.finished.connect(app.exit)
     launcher.start()

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtCore import QObject, QSettings, Signal, Slot
+from PySide6.QtWidgets import QMessageBox
 
 from caller_app.api.errors import ApiError
 from caller_app.app import CallerCore
@@ -20,8 +20,8 @@ from caller_app.domain.models import Account, Campaign
 from caller_app.store import Store
 from caller_app.ui.campaign_picker import CampaignPicker
 from caller_app.ui.main_window import MainWindow
-from caller_app.ui.resources import icon
 from caller_app.ui.signin_dialog import SignInDialog
+from caller_app.ui.splash import Splash
 from caller_app.ui.tasks import run_in_background
 from caller_app.ui.viewmodels import CallerViewModel, SignInModel, error_sentence
 
@@ -47,6 +47,7 @@ class Launcher(QObject):
         demo: bool = False,
         exit_after_first_contact: bool = False,
         core: CallerCore | None = None,
+        splash: Splash | None = None,
     ) -> None:
         super().__init__()
         self.data_dir = data_dir
@@ -61,11 +62,7 @@ class Launcher(QObject):
         self.window: MainWindow | None = None
         self.model: CallerViewModel | None = None
         self.started = time.monotonic()
-        self.splash = QLabel(self.tr("Starting the phone bank…"))
-        self.splash.setWindowTitle(self.tr("Phone bank"))
-        self.splash.setWindowIcon(icon("app"))
-        self.splash.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.splash.setMinimumSize(360, 120)
+        self.splash = splash or Splash()
 
     # --- start ---
     def start(self) -> None:
