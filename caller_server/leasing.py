@@ -71,6 +71,41 @@ def _contact_views(session: Session, contacts: list[Contact]) -> list[dict[str, 
     ]
 
 
+def _pick(session: Session, campaign_id: int, size: int, now: dt.datetime) -> list[Contact]:
+    """The next `size` free contacts: never tried first (by id), then due retries.
+
+    One query over every contact that is not done would sort the whole campaign on
+    each lease (0.2-0.3 s at 100,000 contacts). Instead each part is read in the
+    order of an index and the parts are merged: fresh available contacts,
+    available retries now due, and contacts whose lease ran out (few at any time).
+    """
+    free = or_(Contact.batch_id.is_(None), Contact.lease_expires_at.is_(None),
+               Contact.lease_expires_at <= now)
+    base = (
+        select(Contact)
+        .where(Contact.campaign_id == campaign_id, free, ~_suppressed(campaign_id))
+        .limit(size)
+        .with_for_update(skip_locked=True, of=Contact)
+    )
+    parts = (
+        base.where(Contact.state == "available", Contact.next_call_after.is_(None))
+        .order_by(Contact.id),
+        base.where(Contact.state == "available", Contact.next_call_after <= now)
+        .order_by(Contact.next_call_after, Contact.id),
+        base.where(Contact.state == "leased",
+                   or_(Contact.next_call_after.is_(None), Contact.next_call_after <= now))
+        .order_by(Contact.next_call_after.is_not(None), Contact.next_call_after, Contact.id),
+    )
+    found: dict[int, Contact] = {}
+    for query in parts:
+        for contact in session.scalars(query):
+            found[contact.id] = contact
+    ordered = sorted(found.values(), key=lambda c: (
+        c.next_call_after is not None, as_utc(c.next_call_after) if c.next_call_after else now,
+        c.id))
+    return ordered[:size]
+
+
 def batch_view(session: Session, batch: Batch) -> BatchView:
     """The batch with the contacts still leased in it."""
     contacts = session.scalars(
@@ -133,20 +168,7 @@ def lease_batch(
             raise
         return batch_view(session, earlier)
 
-    picked = session.scalars(
-        select(Contact)
-        .where(
-            Contact.campaign_id == campaign.id,
-            Contact.state != "done",
-            or_(Contact.next_call_after.is_(None), Contact.next_call_after <= now),
-            or_(Contact.batch_id.is_(None), Contact.lease_expires_at.is_(None),
-                Contact.lease_expires_at <= now),
-            ~_suppressed(campaign.id),
-        )
-        .order_by(Contact.next_call_after.is_not(None), Contact.next_call_after, Contact.id)
-        .limit(size)
-        .with_for_update(skip_locked=True, of=Contact)
-    ).all()
+    picked = _pick(session, campaign.id, size, now)
     if not picked:
         session.rollback()
         return BatchView(campaign.id, reason="no_contacts")
@@ -161,8 +183,6 @@ def lease_batch(
         BatchContact(batch_id=batch.id, contact_id=cid, position=i) for i, cid in enumerate(ids)
     )
     session.flush()
-    for contact in picked:
-        session.refresh(contact)
     view = BatchView(campaign.id, batch.id, expires, _contact_views(session, list(picked)))
     session.commit()
     return view

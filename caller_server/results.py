@@ -235,7 +235,8 @@ class _Ingest:
             return
         try:
             with self.session.begin_nested():
-                self.session.execute(insert(Result).values(**row))
+                # Parameters apart from the statement: compiled once, not per row.
+                self.session.execute(insert(Result), row)
         except IntegrityError:
             if not self._classify_existing(item, digest, reply):
                 raise

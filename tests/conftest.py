@@ -7,18 +7,11 @@ test seeds its own campaign and volunteers (unique usernames), so tests don't me
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-# `tests.support` must import however pytest is started (not only `python -m pytest`).
-_REPO = str(Path(__file__).resolve().parents[1])
-if _REPO not in sys.path:
-    sys.path.insert(0, _REPO)
-
-from tests.support.server import (  # noqa: E402
+from tests.support.server import (
     Api,
     LiveServer,
     Seeded,

@@ -21,14 +21,16 @@ BAD_LOGIN = "Wrong username or password."
 def login(body: LoginIn, session: DbSession) -> LoginOut:
     now = utcnow()
     username = body.username.strip()
-    wait = auth.throttle_retry_after(session, username, now)
+    attempt = auth.begin_attempt(session, username, now)  # committed: a burst sees it
+    wait = auth.throttle_retry_after(session, username, now, exclude=attempt)
     if wait is not None:
+        auth.forget_attempt(session, attempt)
+        session.commit()
         raise ApiError(429, f"Too many failed sign-ins. Try again in {wait} seconds.",
                        headers={"Retry-After": str(wait)})
     volunteer = auth.authenticate(session, username, body.password)
     if volunteer is None:
-        auth.record_failure(session, username, now)
-        session.commit()
+        session.commit()  # the attempt row stays: it is the failure
         raise ApiError(401, BAD_LOGIN)
     auth.clear_failures(session, username)
     token, expires = auth.issue_token(session, volunteer, now)

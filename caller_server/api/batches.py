@@ -7,7 +7,15 @@ from fastapi import APIRouter
 from caller_server import leasing
 from caller_server.api.deps import CurrentVolunteer, DbSession, active_campaign, db_call
 from caller_server.api.errors import ApiError
-from caller_server.api.schemas import ERRORS, BatchIn, BatchOut, ReleaseIn, ReleaseOut, RenewOut
+from caller_server.api.schemas import (
+    ERRORS,
+    BatchIn,
+    BatchOut,
+    IdPath,
+    ReleaseIn,
+    ReleaseOut,
+    RenewOut,
+)
 from caller_server.models import Batch
 from caller_server.timeutil import as_utc, utcnow
 
@@ -31,7 +39,7 @@ def _own(session: DbSession, batch_id: int, volunteer_id: int, lock: bool = Fals
 
 @router.post("/campaigns/{campaign_id}/batches", response_model=BatchOut, responses=ERRORS)
 @db_call
-def lease(campaign_id: int, body: BatchIn, volunteer: CurrentVolunteer,
+def lease(campaign_id: IdPath, body: BatchIn, volunteer: CurrentVolunteer,
           session: DbSession) -> BatchOut:
     campaign = active_campaign(session, campaign_id)
     view = leasing.lease_batch(session, campaign, volunteer.id, body.size,
@@ -41,14 +49,15 @@ def lease(campaign_id: int, body: BatchIn, volunteer: CurrentVolunteer,
 
 @router.get("/batches/{batch_id}", response_model=BatchOut, responses=ERRORS)
 @db_call
-def get_batch(batch_id: int, volunteer: CurrentVolunteer, session: DbSession) -> BatchOut:
+def get_batch(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession) -> BatchOut:
     batch = _own(session, batch_id, volunteer.id)
     return batch_out(leasing.batch_view(session, batch))
 
 
-@router.post("/batches/{batch_id}/renew", response_model=RenewOut, responses=ERRORS)
+@router.post("/batches/{batch_id}/renew", response_model=RenewOut,
+             responses={**ERRORS, 409: ERRORS[404]})
 @db_call
-def renew(batch_id: int, volunteer: CurrentVolunteer, session: DbSession) -> RenewOut:
+def renew(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession) -> RenewOut:
     batch = _own(session, batch_id, volunteer.id, lock=True)
     if batch.released_at is not None:
         raise ApiError(409, "This batch was released.", code="conflict")
@@ -59,7 +68,7 @@ def renew(batch_id: int, volunteer: CurrentVolunteer, session: DbSession) -> Ren
 
 @router.post("/batches/{batch_id}/release", response_model=ReleaseOut, responses=ERRORS)
 @db_call
-def release(batch_id: int, volunteer: CurrentVolunteer, session: DbSession,
+def release(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession,
             body: ReleaseIn | None = None) -> ReleaseOut:
     batch = _own(session, batch_id, volunteer.id, lock=True)
     ids = body.contact_ids if body is not None else None

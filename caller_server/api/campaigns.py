@@ -12,6 +12,7 @@ from caller_server.api.schemas import (
     ERRORS,
     CampaignOut,
     CampaignsOut,
+    IdPath,
     ProgressOut,
     QuestionOut,
     ScriptOut,
@@ -57,7 +58,7 @@ def _etag_matches(header: str | None, etag: str) -> bool:
 @router.get("/campaigns/{campaign_id}/script", response_model=ScriptOut,
             responses={**ERRORS, 304: {"description": "Not modified (If-None-Match)"}})
 @db_call
-def get_script(campaign_id: int, request: Request, _volunteer: CurrentVolunteer,
+def get_script(campaign_id: IdPath, request: Request, _volunteer: CurrentVolunteer,
                session: DbSession) -> Response:
     campaign = active_campaign(session, campaign_id)
     etag = f'"{campaign.script_version}"'
@@ -83,7 +84,7 @@ def get_script(campaign_id: int, request: Request, _volunteer: CurrentVolunteer,
 @router.get("/campaigns/{campaign_id}/progress", response_model=ProgressOut,
             responses=ERRORS)
 @db_call
-def get_progress(campaign_id: int, volunteer: CurrentVolunteer,
+def get_progress(campaign_id: IdPath, volunteer: CurrentVolunteer,
                  session: DbSession) -> ProgressOut:
     campaign = active_campaign(session, campaign_id)
     return ProgressOut.model_validate(

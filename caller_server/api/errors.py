@@ -76,6 +76,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code
+        if status == 400:  # FastAPI's "error parsing the body": a validation error for us
+            return error_response(422, "validation_error", "The request body is not valid JSON.")
         message = MESSAGES.get(status) or (exc.detail if isinstance(exc.detail, str) else "")
         return error_response(status, CODES.get(status, "error"), message or "Request failed.",
                               getattr(exc, "headers", None))

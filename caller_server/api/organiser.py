@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from caller_server import auth, export
 from caller_server.api.deps import DbSession, Organiser, active_campaign, db_call
 from caller_server.api.errors import ApiError
-from caller_server.api.schemas import ERRORS
+from caller_server.api.schemas import ERRORS, IdPath
 from caller_server.models import Volunteer
 from caller_server.timeutil import utcnow
 
@@ -27,7 +27,7 @@ class RevokedOut(BaseModel):
 @router.get("/campaigns/{campaign_id}/results.csv", responses={
     **ORGANISER_ERRORS, 200: {"content": {"text/csv": {}}, "description": "Results CSV"}})
 @db_call
-def results_csv(campaign_id: int, request: Request, _organiser: Organiser,
+def results_csv(campaign_id: IdPath, request: Request, _organiser: Organiser,
                 session: DbSession) -> StreamingResponse:
     active_campaign(session, campaign_id)
     session.close()  # on SQLite its open transaction would block the export's own one
@@ -48,7 +48,7 @@ def results_csv(campaign_id: int, request: Request, _organiser: Organiser,
 @router.post("/admin/volunteers/{volunteer_id}/revoke", response_model=RevokedOut,
              responses=ORGANISER_ERRORS)
 @db_call
-def revoke_volunteer(volunteer_id: int, _organiser: Organiser,
+def revoke_volunteer(volunteer_id: IdPath, _organiser: Organiser,
                      session: DbSession) -> RevokedOut:
     if session.get(Volunteer, volunteer_id) is None:
         raise ApiError(404, "No such volunteer.")

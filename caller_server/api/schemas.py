@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from fastapi import Path
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -39,6 +40,9 @@ def _must_be_uuid_text(value: Any) -> Any:
 
 Uuid = Annotated[UUID, BeforeValidator(_must_be_uuid_text)]
 Role = Literal["caller", "organiser"]
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns (PostgreSQL `integer`)
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class Health(BaseModel):
@@ -150,7 +154,7 @@ class RenewOut(BaseModel):
 
 
 class ReleaseIn(BaseModel):
-    contact_ids: Annotated[list[StrictInt], Field(max_length=1000)] | None = None
+    contact_ids: Annotated[list[Id], Field(max_length=1000)] | None = None
 
 
 class ReleaseOut(BaseModel):
@@ -165,8 +169,8 @@ AnswerKey = Annotated[str, Field(min_length=1, max_length=64)]
 
 class ResultIn(BaseModel):
     id: Uuid
-    batch_id: StrictInt
-    contact_id: StrictInt
+    batch_id: Id
+    contact_id: Id
     outcome: Annotated[StrictStr, Field(min_length=1, max_length=64)]
     answers: Annotated[dict[AnswerKey, Answer], Field(max_length=100)] = Field(
         default_factory=dict

@@ -83,6 +83,12 @@ def test_unknown_routes_and_ids(caller: Api) -> None:
     _error(caller.get("/batches/424242"), 404, "not_found")
     _error(caller.get("/batches/not-a-number"), 422, "validation_error")
     _error(caller.request("DELETE", "/campaigns"), 405, "method_not_allowed")
+    # Ids beyond a 32-bit column are refused up front (PostgreSQL would fail on them).
+    _error(caller.get(f"/batches/{2**40}"), 422, "validation_error")
+    _error(caller.post("/results", json={"results": [result_payload(2**40, 2**40)]}),
+           422, "validation_error")
+    _error(caller.post("/results", data=b"\xff\xfe{", headers={
+        "Content-Type": "application/json"}), 422, "validation_error")
 
 
 def test_server_log_holds_no_personal_data(live_server: LiveServer, caller: Api,

@@ -11,10 +11,12 @@ unique usernames and contacts with Ofcom drama numbers straight into the databas
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import functools
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -59,6 +61,18 @@ def _die_with_parent() -> None:
         pass
 
 
+_LOG_DIR: Path | None = None
+
+
+def _log_dir() -> Path:
+    """One folder for this test run's server logs, removed when the run ends."""
+    global _LOG_DIR
+    if _LOG_DIR is None:
+        _LOG_DIR = Path(tempfile.mkdtemp(prefix="caller-server-logs-"))
+        atexit.register(shutil.rmtree, _LOG_DIR, True)
+    return _LOG_DIR
+
+
 class LiveServer:
     """The API in a child process. `workers` > 1 runs uvicorn's multi-process mode."""
 
@@ -82,7 +96,7 @@ class LiveServer:
         self.extra_env = env or {}
         self.via_cli = via_cli
         self._proc: subprocess.Popen[bytes] | None = None
-        fd, name = tempfile.mkstemp(prefix="caller-server-", suffix=".log")
+        fd, name = tempfile.mkstemp(prefix="caller-server-", suffix=".log", dir=_log_dir())
         os.close(fd)
         self.log_path = Path(name)
 
