@@ -19,7 +19,7 @@ from caller_server import API_VERSION, __version__
 from caller_server.api import errors as api_errors
 from caller_server.api import router
 from caller_server.api.schemas import Health
-from caller_server.db import make_engine, resolve_db_url, session_factory
+from caller_server.db import is_sqlite, make_engine, resolve_db_url, session_factory
 
 log = logging.getLogger(__name__)
 
@@ -117,12 +117,17 @@ class GuardMiddleware:
 
 def create_app(db_url: str | None = None) -> FastAPI:
     """The API on the database at `db_url` (else env CALLER_SERVER_DB, else the default)."""
-    engine = make_engine(resolve_db_url(db_url))
+    url = resolve_db_url(db_url)
+    engine = make_engine(url)
+    # The results export streams for a while; on SQLite it reads without the write lock
+    # so uploads carry on meanwhile (PostgreSQL's MVCC needs no second engine).
+    reader = make_engine(url, reader=True) if is_sqlite(engine) else engine
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         engine.dispose()
+        reader.dispose()
 
     app = FastAPI(
         title="Phone bank server",
@@ -132,6 +137,7 @@ def create_app(db_url: str | None = None) -> FastAPI:
     )
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.read_sessions = session_factory(reader)
     api_errors.install(app)
 
     @app.get("/api/v1/health", response_model=Health, tags=["health"])

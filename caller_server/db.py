@@ -33,7 +33,10 @@ def resolve_db_url(cli_value: str | None = None) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, reader: bool = False) -> Engine:
+    """An engine for `url`. `reader=True` is for long reads such as an export: on SQLite
+    its transactions start with a plain BEGIN, so with WAL it reads one snapshot while
+    writers carry on instead of holding the write lock for the whole read."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
@@ -54,7 +57,7 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(

@@ -24,8 +24,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from caller_server.db import make_engine
@@ -47,29 +46,8 @@ class ExportError(ValueError):
 
 
 def reader_engine(url: str) -> Engine:
-    """An engine for a long read such as an export.
-
-    The server's SQLite engine starts every transaction with ``BEGIN IMMEDIATE``,
-    which takes the write lock: an export on it would make result uploads wait until
-    it finished. Here SQLite gets a plain (deferred) ``BEGIN``: with WAL the export
-    reads one consistent snapshot while writers carry on. Other databases are as usual.
-    """
-    if make_url(url).get_backend_name() != "sqlite":
-        return make_engine(url)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN")
-
-    return engine
+    """An engine whose SQLite reads don't take the write lock (see `db.make_engine`)."""
+    return make_engine(url, reader=True)
 
 
 def safe_cell(value: str) -> str:

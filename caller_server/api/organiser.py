@@ -31,7 +31,7 @@ def results_csv(campaign_id: IdPath, request: Request, _organiser: Organiser,
                 session: DbSession) -> StreamingResponse:
     active_campaign(session, campaign_id)
     session.close()  # on SQLite its open transaction would block the export's own one
-    sessions = request.app.state.sessions
+    sessions = request.app.state.read_sessions
 
     def chunks() -> Iterator[str]:
         # A session of its own: the request's one is closed once the handler returns.
