@@ -91,6 +91,9 @@ class Contact(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "phone", name="uq_contact_campaign_phone"),
         Index("ix_contacts_pick", "campaign_id", "state", "next_call_after"),
+        # Fresh contacts in id order straight from the index (leasing.py's first pick),
+        # however many contacts before them are already leased or done.
+        Index("ix_contacts_fresh", "campaign_id", "state", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,7 +151,10 @@ class Result(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # client UUID
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    # Indexed: every lease reads its contacts' earlier notes, every upload their results.
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
     batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("batches.id", ondelete="SET NULL"), default=None

@@ -1,0 +1,226 @@
+"""Load generator: simulated volunteers in a separate process (threads + one
+requests.Session each), so the server's CPU and the load's CPU are apart.
+
+Protocol (driven by `run_load`): the parent writes one JSON spec line to stdin; the
+child sets up (pre-leases for ingest), prints `ready`, waits for a `go` line, runs,
+and prints one JSON line of raw results.
+
+Modes: `lease` (batches of `size` until `duration` s), `ingest` (`uploads` uploads of
+`per_upload` results, `dup_share` of them re-sent), `health` (GET /health, `requests`
+per volunteer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+
+def _session(token: str | None) -> requests.Session:
+    http = requests.Session()
+    http.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=1))
+    if token:
+        http.headers["Authorization"] = f"Bearer {token}"
+    return http
+
+
+def _result(batch_id: int, contact_id: int) -> dict[str, Any]:
+    now = dt.datetime.now(dt.UTC).isoformat()
+    return {
+        "id": str(uuid.uuid4()),
+        "batch_id": batch_id,
+        "contact_id": contact_id,
+        "outcome": "not_home",
+        "answers": {},
+        "notes": "",
+        "started_at": now,
+        "duration_s": 30,
+        "recorded_at": now,
+        "callback_at": None,
+        "supersedes": None,
+    }
+
+
+class Volunteer(threading.Thread):
+    def __init__(self, spec: dict[str, Any], token: str | None) -> None:
+        super().__init__(daemon=True)
+        self.spec = spec
+        self.api = spec["base"].rstrip("/") + "/api/v1"
+        self.http = _session(token)
+        self.latencies: list[float] = []
+        self.starts: list[float] = []
+        self.errors: dict[str, int] = {}
+        self.batches: list[list[int]] = []  # lease: contact ids per batch
+        self.counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "results": 0}
+        self.go = threading.Event()
+        self.ready = threading.Event()
+        self._todo: list[list[dict[str, Any]]] = []
+
+    def _lease(self, size: int) -> dict[str, Any]:
+        reply = self.http.post(
+            f"{self.api}/campaigns/{self.spec['campaign_id']}/batches",
+            json={"size": size, "request_id": str(uuid.uuid4())},
+            timeout=120,
+        )
+        reply.raise_for_status()
+        return reply.json()
+
+    def _prepare_ingest(self) -> None:
+        """Lease enough contacts for every upload and build the bodies, untimed."""
+        per, uploads = self.spec["per_upload"], self.spec["uploads"]
+        dups = round(per * self.spec["dup_share"])
+        contacts: list[tuple[int, int]] = []
+        need = uploads * (per - dups) + dups
+        while len(contacts) < need:
+            batch = self._lease(50)
+            if not batch["contacts"]:
+                raise RuntimeError(f"out of contacts: {batch['reason']}")
+            contacts += [(batch["batch_id"], c["id"]) for c in batch["contacts"]]
+        sent: list[dict[str, Any]] = []
+        pos = 0
+        for n in range(uploads):
+            fresh = per - dups if n else per  # the first upload has nothing to re-send
+            body = [_result(b, c) for b, c in contacts[pos : pos + fresh]]
+            pos += fresh
+            self._todo.append(sent[-dups:] + body if n and dups else body)
+            sent += body
+
+    def run(self) -> None:
+        try:
+            if self.spec["mode"] == "ingest":
+                self._prepare_ingest()
+        except Exception as exc:
+            self.errors[f"setup {type(exc).__name__}"] = 1
+        self.ready.set()
+        self.go.wait()
+        mode = self.spec["mode"]
+        deadline = time.monotonic() + self.spec.get("duration", 0)
+        n = 0
+        while True:
+            if mode == "lease" and time.monotonic() >= deadline:
+                break
+            if mode == "ingest" and n >= len(self._todo):
+                break
+            if mode == "health" and n >= self.spec["requests"]:
+                break
+            start = time.perf_counter()
+            try:
+                self._one(mode, n)
+            except Exception as exc:
+                key = type(exc).__name__
+                self.errors[key] = self.errors.get(key, 0) + 1
+                if mode == "lease":
+                    time.sleep(0.05)
+            else:
+                self.starts.append(start)
+                self.latencies.append(time.perf_counter() - start)
+            n += 1
+        self.http.close()
+
+    def _one(self, mode: str, n: int) -> None:
+        if mode == "lease":
+            batch = self._lease(self.spec["size"])
+            if batch["batch_id"] is None:
+                raise RuntimeError(batch["reason"])
+            self.batches.append([c["id"] for c in batch["contacts"]])
+        elif mode == "ingest":
+            body = self._todo[n]
+            reply = self.http.post(f"{self.api}/results", json={"results": body}, timeout=120)
+            reply.raise_for_status()
+            data = reply.json()
+            self.counts["results"] += len(body)
+            for key in ("accepted", "duplicates", "rejected"):
+                self.counts[key] += len(data[key])
+        else:
+            self.http.get(f"{self.api}/health", timeout=60).raise_for_status()
+
+
+def child() -> None:
+    spec = json.loads(sys.stdin.readline())
+    workers = [Volunteer(spec, t) for t in spec["tokens"]]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.ready.wait()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    started = time.perf_counter()
+    for w in workers:
+        w.go.set()
+    for w in workers:
+        w.join()
+    wall = time.perf_counter() - started
+    out = {
+        "wall_s": wall,
+        "latencies": [x for w in workers for x in w.latencies],
+        "errors": {},
+        "batches": [b for w in workers for b in w.batches],
+        "counts": {},
+    }
+    for w in workers:
+        for k, v in w.errors.items():
+            out["errors"][k] = out["errors"].get(k, 0) + v
+        for k, v in w.counts.items():
+            out["counts"][k] = out["counts"].get(k, 0) + v
+    print(json.dumps(out), flush=True)
+
+
+def run_load(spec: dict[str, Any], tokens: list[str], processes: int = 2) -> dict[str, Any]:
+    """Run `spec` with one simulated volunteer per token over `processes` child
+    processes; returns the merged raw results (wall_s is the slowest child's)."""
+    shares = [tokens[i::processes] for i in range(processes)]
+    shares = [s for s in shares if s]
+    procs = []
+    for share in shares:
+        proc = subprocess.Popen(  # our own load generator script
+            [sys.executable, str(Path(__file__).resolve()), "--child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        proc.stdin.write(json.dumps({**spec, "tokens": share}) + "\n")
+        proc.stdin.flush()
+        procs.append(proc)
+    for proc in procs:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        if line.strip() != "ready":
+            raise RuntimeError(f"load generator failed to start: {line!r}")
+    for proc in procs:
+        proc.stdin.write("go\n")  # type: ignore[union-attr]
+        proc.stdin.flush()  # type: ignore[union-attr]
+    merged: dict[str, Any] = {
+        "wall_s": 0.0,
+        "latencies": [],
+        "errors": {},
+        "batches": [],
+        "counts": {},
+    }
+    for proc in procs:
+        out = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+        proc.wait(60)
+        merged["wall_s"] = max(merged["wall_s"], out["wall_s"])
+        merged["latencies"] += out["latencies"]
+        merged["batches"] += out["batches"]
+        for key in ("errors", "counts"):
+            for k, v in out[key].items():
+                merged[key][k] = merged[key].get(k, 0) + v
+    return merged
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv:
+        child()
+    else:
+        sys.exit("run by the benchmarks (bench/server_leases.py, bench/server_ingest.py)")
