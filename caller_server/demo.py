@@ -22,7 +22,7 @@ from caller_server.models import Campaign, Volunteer
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented sign-in of the practice server
-DEMO_NAME = "Demo Volunteer"
+DEMO_NAME = "Sam Practice"  # the script greets with the first name: "My name's Sam"
 
 
 def demo_dir() -> Traversable:

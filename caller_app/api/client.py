@@ -20,7 +20,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from caller_app import SUPPORTED_API, __version__
@@ -132,12 +134,15 @@ class ApiClient:
         token: str | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         max_reply_bytes: int = MAX_REPLY_BYTES,
+        reply_deadline: float | None = None,
     ) -> None:
+        """`reply_deadline`: seconds to read a whole reply body (default 4 x read timeout)."""
         self.base_url = normalise_server_url(base_url)
         self.session = session or make_session()
         self.token = token
         self.timeout = timeout
         self.max_reply_bytes = max_reply_bytes
+        self.reply_deadline = reply_deadline or 4 * timeout[1]
         self._compatible = False
 
     def close(self) -> None:
@@ -191,16 +196,24 @@ class ApiClient:
             raise ProtocolError("The server's reply was far too large. We'll keep trying.")
         chunks: list[bytes] = []
         size = 0
+        # The read timeout bounds each wait for bytes, not the whole reply: a server that
+        # trickles a byte a second would hold us forever. read1() returns what one socket
+        # read brings, so the deadline is checked however slowly the bytes come.
+        deadline = time.monotonic() + self.reply_deadline
         try:
-            for chunk in response.iter_content(64 * 1024):
+            while chunk := response.raw.read1(64 * 1024, decode_content=True):
                 size += len(chunk)
                 if size > self.max_reply_bytes:
                     raise ProtocolError("The server's reply was far too large. We'll keep trying.")
+                if time.monotonic() > deadline:
+                    log.info("%s %s: reply too slow", method, path)
+                    raise ProtocolError(
+                        "The server's reply was coming far too slowly. We'll keep trying.")
                 chunks.append(chunk)
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+        except (ReadTimeoutError, OSError) as exc:
             log.info("%s %s: connection lost while reading (%s)", method, path, type(exc).__name__)
             raise Offline("The connection dropped. We'll keep trying.") from exc
-        except requests.exceptions.RequestException as exc:
+        except urllib3.exceptions.HTTPError as exc:
             log.info("%s %s: broken reply (%s)", method, path, type(exc).__name__)
             raise ProtocolError() from exc
         return b"".join(chunks)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from caller_app.domain.models import AttentionItem, Rejection, Result, ResultDraft
@@ -30,6 +30,17 @@ log = logging.getLogger(__name__)
 
 PENDING, DELIVERED, REJECTED = "pending", "delivered", "rejected"
 
+_INSERT_RESULT = insert(ResultRow)
+_MARK_WORKED = (
+    update(ContactRow)
+    .where(
+        ContactRow.batch_id == bindparam("b_batch_id"),
+        ContactRow.contact_id == bindparam("b_contact_id"),
+    )
+    .values(worked=True)
+    .execution_options(synchronize_session=False)
+)
+
 
 class StoreError(RuntimeError):
     """The local database could not be written (disk full, locked, read-only)."""
@@ -43,6 +54,7 @@ class Outbox:
     if TYPE_CHECKING:
 
         def _tx(self) -> AbstractContextManager[Session]: ...
+        def _read(self) -> AbstractContextManager[Session]: ...
         def _owner(self, s: Session) -> str: ...
 
     def record(self, draft: ResultDraft, supersedes: str | None = None) -> Result:
@@ -62,7 +74,7 @@ class Outbox:
                     .order_by(SessionRow.id.desc())
                     .limit(1)
                 )
-                row = ResultRow(
+                values = dict(
                     id=str(uuid.uuid4()),
                     owner=self._owner(s),
                     session_id=session_id,
@@ -79,17 +91,13 @@ class Outbox:
                     supersedes=supersedes,
                     state=PENDING,
                 )
-                s.add(row)
+                # Core statements with bound parameters (compiled once), not the ORM's
+                # unit of work: this commit runs on the GUI thread after every call.
+                s.execute(_INSERT_RESULT, values)
                 s.execute(
-                    update(ContactRow)
-                    .where(
-                        ContactRow.batch_id == draft.batch_id,
-                        ContactRow.contact_id == draft.contact_id,
-                    )
-                    .values(worked=True)
+                    _MARK_WORKED, {"b_batch_id": draft.batch_id, "b_contact_id": draft.contact_id}
                 )
-                s.flush()
-                result = convert.result_from_row(row)
+                result = convert.result_from_row(ResultRow(**values))
         except OperationalError as exc:
             log.error("could not save a result: %s", type(exc.orig).__name__)
             raise StoreError(
@@ -179,7 +187,7 @@ class Outbox:
         return count
 
     def needs_attention(self) -> list[AttentionItem]:
-        with self._tx() as s:
+        with self._read() as s:
             rows = s.scalars(
                 select(ResultRow).where(ResultRow.state == REJECTED).order_by(ResultRow.seq)
             )
@@ -198,7 +206,7 @@ class Outbox:
             )
 
     def waiting_count(self) -> int:
-        with self._tx() as s:
+        with self._read() as s:
             return int(
                 s.scalar(
                     select(func.count()).select_from(ResultRow).where(ResultRow.state == PENDING)
@@ -207,7 +215,7 @@ class Outbox:
             )
 
     def result(self, result_id: str) -> Result | None:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.scalars(select(ResultRow).where(ResultRow.id == result_id)).first()
             return convert.result_from_row(row) if row else None
 
@@ -216,7 +224,7 @@ class Outbox:
         return list(self._iter_results(state))
 
     def _iter_results(self, state: str | None) -> Iterator[Result]:
-        with self._tx() as s:
+        with self._read() as s:
             query = select(ResultRow).order_by(ResultRow.seq)
             if state is not None:
                 query = query.where(ResultRow.state == state)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caller_app.domain.models import SessionStats
 
@@ -23,6 +22,7 @@ class Sessions:
     if TYPE_CHECKING:
 
         def _tx(self) -> AbstractContextManager[Session]: ...
+        def _read(self) -> AbstractContextManager[Session]: ...
 
     def start_session(self, campaign_id: int) -> int:
         with self._tx() as s:
@@ -38,7 +38,7 @@ class Sessions:
                 row.ended_at = dt.datetime.now(dt.UTC)
 
     def open_session(self, campaign_id: int) -> int | None:
-        with self._tx() as s:
+        with self._read() as s:
             return s.scalar(
                 select(SessionRow.id)
                 .where(SessionRow.campaign_id == campaign_id, SessionRow.ended_at.is_(None))
@@ -48,27 +48,41 @@ class Sessions:
 
     def session_stats(self, session_id: int) -> SessionStats:
         """Calls made in a session; a correction replaces the result it supersedes."""
-        with self._tx() as s:
+        with self._read() as s:
             session = s.get(SessionRow, session_id)
             if session is None:
                 raise KeyError(session_id)
-            rows = list(
-                s.scalars(
-                    select(ResultRow)
-                    .where(ResultRow.session_id == session_id)
-                    .order_by(ResultRow.seq)
-                )
+            # Counted by the database (two GROUP BYs on the session index), not by loading
+            # every result of the session: this runs on the GUI thread after each call.
+            replaced = (
+                select(ResultRow.supersedes)
+                .where(ResultRow.session_id == session_id, ResultRow.supersedes.is_not(None))
+                .scalar_subquery()
             )
+            by_outcome = {
+                outcome: int(n)
+                for outcome, n in s.execute(
+                    select(ResultRow.outcome, func.count())
+                    .where(ResultRow.session_id == session_id, ResultRow.id.not_in(replaced))
+                    .group_by(ResultRow.outcome)
+                )
+            }
+            by_state = {
+                state: int(n)
+                for state, n in s.execute(
+                    select(ResultRow.state, func.count())
+                    .where(ResultRow.session_id == session_id)
+                    .group_by(ResultRow.state)
+                )
+            }
             script_row = s.get(ScriptRow, session.campaign_id)
             script = convert.script_from_json(script_row.data) if script_row else None
-            replaced = {r.supersedes for r in rows if r.supersedes}
-            effective = [r for r in rows if r.id not in replaced]
             reached_codes = {o.code for o in script.outcomes if o.reached} if script else set()
             return SessionStats(
                 started_at=session.started_at,
-                calls=len(effective),
-                reached=sum(1 for r in effective if r.outcome in reached_codes),
-                by_outcome=dict(Counter(r.outcome for r in effective)),
-                uploaded=sum(1 for r in rows if r.state == DELIVERED),
-                waiting=sum(1 for r in rows if r.state == PENDING),
+                calls=sum(by_outcome.values()),
+                reached=sum(n for code, n in by_outcome.items() if code in reached_codes),
+                by_outcome=by_outcome,
+                uploaded=by_state.get(DELIVERED, 0),
+                waiting=by_state.get(PENDING, 0),
             )

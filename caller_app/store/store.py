@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,11 @@ class Store(Outbox, Sessions):
         self.engine = make_engine(path)
         upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Reads begin a plain (deferred) transaction: in WAL mode they then never wait
+        # for the sync thread's writes, so the GUI thread is not held up by an upload.
+        self._readers = sessionmaker(
+            self.engine.execution_options(read_only=True), expire_on_commit=False
+        )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -60,6 +66,12 @@ class Store(Outbox, Sessions):
     @contextmanager
     def _tx(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """A read-only transaction (a consistent snapshot that takes no write lock)."""
+        with self._readers.begin() as session:
             yield session
 
     def _owner(self, s: Session) -> str:
@@ -83,14 +95,14 @@ class Store(Outbox, Sessions):
             s.merge(Setting(key="last_username", value=account.username))
 
     def account(self) -> Account | None:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.get(AccountRow, 1)
             if row is None:
                 return None
             return Account(row.server_url, row.username, row.volunteer_id, row.name)
 
     def _setting(self, key: str) -> str | None:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.get(Setting, key)
             return row.value if row else None
 
@@ -108,12 +120,12 @@ class Store(Outbox, Sessions):
                 s.add(CampaignRow(id=c.id, position=i, data=convert.campaign_to_json(c)))
 
     def campaigns(self) -> list[Campaign]:
-        with self._tx() as s:
+        with self._read() as s:
             rows = s.scalars(select(CampaignRow).order_by(CampaignRow.position))
             return [convert.campaign_from_json(r.data) for r in rows]
 
     def campaign(self, campaign_id: int) -> Campaign | None:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.get(CampaignRow, campaign_id)
             return convert.campaign_from_json(row.data) if row else None
 
@@ -128,12 +140,12 @@ class Store(Outbox, Sessions):
             )
 
     def script(self, campaign_id: int) -> Script | None:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.get(ScriptRow, campaign_id)
             return convert.script_from_json(row.data) if row else None
 
     def script_etag(self, campaign_id: int) -> str | None:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.get(ScriptRow, campaign_id)
             return row.etag if row else None
 
@@ -198,7 +210,7 @@ class Store(Outbox, Sessions):
 
     def next_contact(self, campaign_id: int) -> Contact | None:
         """The first unworked contact, in the order the batches were leased."""
-        with self._tx() as s:
+        with self._read() as s:
             query = self._unworked(campaign_id).order_by(
                 BatchRow.leased_at, BatchRow.id, ContactRow.rowid
             )
@@ -206,12 +218,12 @@ class Store(Outbox, Sessions):
             return convert.contact_from_row(row) if row else None
 
     def remaining(self, campaign_id: int) -> int:
-        with self._tx() as s:
+        with self._read() as s:
             sub = self._unworked(campaign_id).subquery()
             return int(s.scalar(select(func.count()).select_from(sub)) or 0)
 
     def contact(self, batch_id: int, contact_id: int) -> Contact | None:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.scalars(
                 select(ContactRow).where(
                     ContactRow.batch_id == batch_id, ContactRow.contact_id == contact_id
@@ -221,7 +233,7 @@ class Store(Outbox, Sessions):
 
     def live_batches(self, campaign_id: int | None = None) -> list[tuple[int, dt.datetime]]:
         """Batches still held (not released): (batch_id, lease_expires_at)."""
-        with self._tx() as s:
+        with self._read() as s:
             query = select(BatchRow).where(BatchRow.released.is_(False)).order_by(BatchRow.id)
             if campaign_id is not None:
                 query = query.where(BatchRow.campaign_id == campaign_id)
@@ -236,7 +248,7 @@ class Store(Outbox, Sessions):
             )
 
     def unworked_contact_ids(self, batch_id: int) -> list[int]:
-        with self._tx() as s:
+        with self._read() as s:
             return list(
                 s.scalars(
                     select(ContactRow.contact_id)
@@ -275,10 +287,11 @@ class Store(Outbox, Sessions):
             batch.released = True
             batch.release_ids = ids
             s.execute(delete(ContactRow).where(ContactRow.batch_id == batch_id))
-            return ids
+        self.checkpoint()
+        return ids
 
     def batches_to_release(self) -> list[tuple[int, list[int]]]:
-        with self._tx() as s:
+        with self._read() as s:
             rows = s.scalars(select(BatchRow).where(BatchRow.released.is_(True)))
             return [(b.id, list(b.release_ids or [])) for b in rows]
 
@@ -307,7 +320,9 @@ class Store(Outbox, Sessions):
             for batch_id in dropped:
                 s.execute(delete(ContactRow).where(ContactRow.batch_id == batch_id))
                 s.execute(delete(BatchRow).where(BatchRow.id == batch_id))
-            return dropped
+        if dropped:
+            self.checkpoint()
+        return dropped
 
     # -- privacy -----------------------------------------------------------------------
     def wipe_account_data(self) -> None:
@@ -322,6 +337,18 @@ class Store(Outbox, Sessions):
             s.execute(delete(ResultRow).where(ResultRow.state == DELIVERED))
         self.vacuum()
         log.info("account data wiped")
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the file and truncate it: contacts just deleted (overwritten
+        in the file by secure_delete) would otherwise linger in old WAL frames."""
+        raw = self.engine.raw_connection()
+        try:
+            raw.driver_connection.execute(  # type: ignore[union-attr]
+                "PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError as exc:  # busy: the next one will do it
+            log.info("WAL checkpoint skipped (%s)", exc)
+        finally:
+            raw.close()
 
     def vacuum(self) -> None:
         raw = self.engine.raw_connection()

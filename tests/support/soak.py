@@ -1,0 +1,352 @@
+"""The chaos soak engine, shared by bench/soak.py (long) and test_soak_short.py (short).
+
+A real server (`caller-server serve --workers 2`, PostgreSQL in a fresh database when
+reachable, else SQLite) behind a FaultProxy that flaps the link: resets, blackholes,
+1-3 s latency, dropped replies, refused connections. Several volunteers, each the real
+app core in a child process (tests/support/soak_child.py), record results through it.
+At random the children are SIGKILLed and restarted on the same database file, and the
+server is restarted. At the end the link heals, each child drains its outbox, and:
+
+- every result committed on any client is on the server exactly once (`lost`,
+  `duplicates`, `unknown` are 0) and none was rejected;
+- no contact was in two live leases: a result that arrived on time (not `late`) for
+  a contact of batch A proves the contact was leased to A, continuously, from A's
+  creation until then, so no other batch may have taken it in between;
+- `PRAGMA integrity_check` is "ok" on every client database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from caller_server.models import Batch, BatchContact, Contact, Result
+from tests.support.faultproxy import Fault, FaultProxy
+from tests.support.server import (
+    REPO,
+    LiveServer,
+    create_pg_database,
+    create_schema,
+    db_session,
+    dispose_engine,
+    drop_pg_database,
+    pg_unavailable_reason,
+    seed,
+    seed_volunteer,
+)
+
+MAX_CONTACTS = 3900
+FAULTS = (Fault.RESET, Fault.BLACKHOLE, Fault.LATENCY, Fault.DROP_REPLY, Fault.REFUSE)
+
+
+@dataclass
+class SoakConfig:
+    seconds: float = 60.0
+    volunteers: int = 3
+    database: str = "auto"  # auto | sqlite | postgres
+    workers: int = 2
+    seed: int | None = None
+    kill_every: tuple[float, float] = (3.0, 8.0)  # a random child, every U(a, b) seconds
+    restart_every: tuple[float, float] = (15.0, 30.0)  # the server
+    fault_every: tuple[float, float] = (0.5, 3.0)  # each link state lasts U(a, b) seconds
+    nap_chance: float = 0.3  # a killed child "slept" past its lease (others may take it)
+    nap_for: tuple[float, float] = (3.0, 8.0)  # and comes back this much later
+    work_dir: Path | None = None
+    log = print
+
+
+@dataclass
+class SoakReport:
+    recorded: int = 0  # results committed on clients (in their databases)
+    printed: int = 0  # ids the children printed after commit (all must be recorded)
+    on_server: int = 0
+    duplicates: int = 0
+    lost: int = 0
+    unknown: int = 0  # on the server, committed on no client
+    rejected: int = 0
+    overlapping_leases: int = 0
+    late: int = 0  # accepted after their lease ran out (allowed, flagged)
+    double_calls: int = 0
+    faults: int = 0
+    kills: int = 0
+    naps: int = 0  # kills after which the volunteer's leases were made to run out
+    restarts: int = 0
+    integrity: dict[str, str] = field(default_factory=dict)
+    database: str = ""
+    seed: int = 0
+    wall_s: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        lines = [f"{k:>18}: {v}" for k, v in asdict(self).items() if k != "problems"]
+        lines.append(f"{'verdict':>18}: " + ("OK" if self.ok else "; ".join(self.problems)))
+        return "\n".join(lines)
+
+
+class Child:
+    """A soak_child process; a thread collects what it prints."""
+
+    def __init__(self, mode: str, db: Path, url: str, username: str, password: str,
+                 campaign_id: int, seed: int) -> None:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
+        self.proc = subprocess.Popen(  # the app core under test; killed by the soak
+            [sys.executable, "-m", "tests.support.soak_child", mode, "--db", str(db),
+             "--url", url, "--username", username, "--password", password,
+             "--campaign", str(campaign_id), "--seed", str(seed)],
+            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        self.lines: list[str] = []
+        self.stderr: list[str] = []
+        self._threads = [threading.Thread(target=self._read, args=(s, out), daemon=True)
+                         for s, out in ((self.proc.stdout, self.lines),
+                                        (self.proc.stderr, self.stderr))]
+        for t in self._threads:
+            t.start()
+
+    @staticmethod
+    def _read(stream, out: list[str]) -> None:  # type: ignore[no-untyped-def]
+        for line in stream:
+            out.append(line.rstrip("\n"))
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.wait(30)
+
+    def wait(self, timeout: float) -> int:
+        code = self.proc.wait(timeout)
+        for t in self._threads:
+            t.join(10)
+        return code
+
+    def ids(self) -> set[str]:
+        return {line for line in self.lines if len(line) == 36}
+
+
+@dataclass
+class Volunteer:
+    username: str
+    volunteer_id: int
+    db: Path
+    child: Child | None = None
+    printed: set[str] = field(default_factory=set)
+    wake_at: float = 0.0  # when a killed child is started again
+
+
+def _database(kind: str, work: Path) -> tuple[str, str]:
+    """(url, label) of a fresh server database."""
+    if kind in ("auto", "postgres"):
+        reason = pg_unavailable_reason()
+        if reason is None:
+            url = create_pg_database()
+            create_schema(url)
+            return url, "postgresql"
+        if kind == "postgres":
+            raise RuntimeError(reason)
+    url = f"sqlite:///{work / 'server.sqlite3'}"
+    create_schema(url)
+    return url, "sqlite"
+
+
+def run_soak(cfg: SoakConfig) -> SoakReport:
+    seed_ = cfg.seed if cfg.seed is not None else random.randrange(1 << 30)
+    rng = random.Random(seed_)
+    work = cfg.work_dir or Path(os.environ.get("TMPDIR", "/tmp")) / f"soak-{uuid.uuid4().hex[:8]}"
+    work.mkdir(parents=True, exist_ok=True)
+    report = SoakReport(seed=seed_)
+    url, report.database = _database(cfg.database, work)
+    started = time.monotonic()
+    try:
+        _soak(cfg, rng, work, url, report)
+    finally:
+        dispose_engine(url)
+        if report.database == "postgresql":
+            drop_pg_database(url)
+    report.wall_s = round(time.monotonic() - started, 1)
+    return report
+
+
+def _soak(cfg: SoakConfig, rng: random.Random, work: Path, url: str, report: SoakReport) -> None:
+    # ~5 results a second per volunteer; outcomes park most contacts for hours, so
+    # every result needs a fresh one. A one-minute lease makes expiry and re-leasing happen.
+    wanted = int(cfg.volunteers * cfg.seconds * 6) + 200
+    contacts = min(wanted, MAX_CONTACTS)  # drama numbers run out at 4,000
+    data = seed(url, contacts=contacts, callers=0, lease_minutes=1, max_attempts=1000)
+    recycle_every = 10.0 if wanted > contacts else None
+    volunteers = []
+    for n in range(cfg.volunteers):
+        name = f"soak{n}-{uuid.uuid4().hex[:6]}"
+        vid = seed_volunteer(url, name, "Sol Soak", data.password)
+        volunteers.append(Volunteer(name, vid, work / f"client{n}.sqlite3"))
+    server = LiveServer(url, workers=cfg.workers, via_cli=True).start(60)
+    proxy = FaultProxy("127.0.0.1", server.port).start()
+
+    def spawn(v: Volunteer, mode: str = "record") -> Child:
+        return Child(mode, v.db, proxy.url, v.username, data.password, data.campaign_id,
+                     rng.randrange(1 << 30))
+
+    def reap(v: Volunteer) -> None:
+        if v.child is not None:
+            v.child.kill()
+            v.printed |= v.child.ids()
+            v.child = None
+
+    try:
+        for v in volunteers:
+            v.child = spawn(v)
+        now = time.monotonic()
+        deadline = now + cfg.seconds
+        next_kill = now + rng.uniform(*cfg.kill_every)
+        next_restart = now + rng.uniform(*cfg.restart_every)
+        next_fault = now
+        next_recycle = now + (recycle_every or cfg.seconds + 1)
+        while time.monotonic() < deadline:
+            now = time.monotonic()
+            if recycle_every and now >= next_recycle:
+                _recycle(url, data.campaign_id)
+                next_recycle = now + recycle_every
+            if now >= next_fault:
+                _flap(proxy, rng)
+                next_fault = now + rng.uniform(*cfg.fault_every)
+            if now >= next_kill:
+                victim = rng.choice(volunteers)
+                reap(victim)
+                report.kills += 1
+                victim.wake_at = now
+                if rng.random() < cfg.nap_chance:  # a long sleep: its leases run out
+                    _expire_leases(url, victim.volunteer_id)
+                    victim.wake_at = now + rng.uniform(*cfg.nap_for)  # others lease them
+                    report.naps += 1
+                next_kill = now + rng.uniform(*cfg.kill_every)
+            for v in volunteers:
+                if v.child is None and now >= v.wake_at:
+                    v.child = spawn(v)
+            if now >= next_restart:
+                cfg.log(f"[soak] restarting the server ({report.kills} kills so far)")
+                server.restart(60)
+                proxy.set_upstream("127.0.0.1", server.port)
+                report.restarts += 1
+                next_restart = time.monotonic() + rng.uniform(*cfg.restart_every)
+            time.sleep(0.05)
+        report.faults = proxy.faults_injected
+        proxy.clear()
+        for v in volunteers:
+            report.kills += v.child is not None
+            reap(v)
+        cfg.log("[soak] chaos over; draining every client")
+        drains = [(v, spawn(v, "drain")) for v in volunteers]
+        for v, child in drains:
+            code = child.wait(240)
+            if code != 0 or "drained" not in child.lines:
+                report.problems.append(f"{v.username} did not drain (exit {code}): "
+                                       + " | ".join((child.lines + child.stderr)[-5:]))
+    finally:
+        for v in volunteers:
+            if v.child is not None and v.child.proc.poll() is None:
+                v.child.kill()
+        proxy.stop()
+        server.stop()
+    _verify(url, data.campaign_id, volunteers, report)
+
+
+def _expire_leases(url: str, volunteer_id: int) -> None:
+    """As if the killed app's laptop slept past the lease: its batches run out now."""
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    with db_session(url) as s:
+        mine = select(Batch.id).where(Batch.volunteer_id == volunteer_id)
+        s.execute(update(Batch).where(Batch.volunteer_id == volunteer_id)
+                  .values(expires_at=past))
+        s.execute(update(Contact).where(Contact.batch_id.in_(mine))
+                  .values(lease_expires_at=past))
+        s.commit()
+
+
+def _recycle(url: str, campaign_id: int) -> None:
+    """Long runs: contacts not leased now may be called again (as if freshly imported)."""
+    with db_session(url) as s:
+        s.execute(update(Contact)
+                  .where(Contact.campaign_id == campaign_id, Contact.batch_id.is_(None))
+                  .values(state="available", next_call_after=None))
+        s.commit()
+
+
+def _flap(proxy: FaultProxy, rng: random.Random) -> None:
+    """Half the time a clear line, else one of the faults, until the next flap."""
+    if rng.random() < 0.5:
+        proxy.clear()
+        return
+    fault = rng.choice(FAULTS)
+    if fault is Fault.LATENCY:
+        proxy.set_fault(fault, delay=rng.uniform(1.0, 3.0))
+    elif fault is Fault.RESET:
+        proxy.set_fault(fault, after_bytes=rng.choice([0, 10, 200]))
+    else:
+        proxy.set_fault(fault)
+
+
+def _local(db: Path) -> tuple[dict[str, str], str]:
+    """({result id: state}, integrity_check) of a client database."""
+    conn = sqlite3.connect(db)
+    try:
+        states = dict(conn.execute("SELECT id, state FROM results").fetchall())
+        return states, conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _verify(url: str, campaign_id: int, volunteers: list[Volunteer], report: SoakReport) -> None:
+    local: dict[str, str] = {}
+    for v in volunteers:
+        states, report.integrity[v.db.name] = _local(v.db)
+        local.update(states)
+        report.printed += len(v.printed)
+        missing = v.printed - set(states)
+        if missing:
+            report.problems.append(f"{len(missing)} printed ids of {v.username} not in its db")
+        if report.integrity[v.db.name] != "ok":
+            report.problems.append(f"integrity_check of {v.db.name}")
+    report.recorded = len(local)
+    report.rejected = sum(1 for s in local.values() if s.upper() == "REJECTED")
+    with db_session(url) as s:
+        rows = s.execute(select(Result.id, Result.contact_id, Result.batch_id, Result.late,
+                                Result.double_call, Result.received_at)
+                         .where(Result.campaign_id == campaign_id)).all()
+        batches = {b.id: b.created_at for b in s.scalars(
+            select(Batch).where(Batch.campaign_id == campaign_id))}
+        holders: dict[int, list[int]] = {}
+        for link in s.scalars(select(BatchContact)):
+            holders.setdefault(link.contact_id, []).append(link.batch_id)
+    counts = Counter(r.id for r in rows)
+    report.on_server = len(rows)
+    report.duplicates = sum(n - 1 for n in counts.values())
+    report.lost = len(set(local) - set(counts))
+    report.unknown = len(set(counts) - set(local))
+    report.late = sum(1 for r in rows if r.late)
+    report.double_calls = sum(1 for r in rows if r.double_call)
+    for r in rows:  # an on-time result proves the lease held from batch creation to then
+        if r.late or r.batch_id not in batches:
+            continue
+        start = batches[r.batch_id]
+        for other in holders.get(r.contact_id, []):
+            if other != r.batch_id and start < batches.get(other, start) < r.received_at:
+                report.overlapping_leases += 1
+    for name in ("duplicates", "lost", "unknown", "rejected", "overlapping_leases"):
+        if getattr(report, name):
+            report.problems.append(f"{name}={getattr(report, name)}")
+    if report.recorded == 0:
+        report.problems.append("nothing was recorded")
