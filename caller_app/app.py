@@ -234,10 +234,9 @@ class CallerCore(QObject):
     def _emit_status(self, status: SyncStatus) -> None:
         # Counted now, on the GUI thread: a status queued by the sync thread before the
         # latest record() must not claim "all uploaded".
+        waiting, attention = self.store.outbox_counts()
         self.last_status = dataclasses.replace(
-            status,
-            waiting=self.store.waiting_count(),
-            needs_attention=len(self.store.needs_attention()),
+            status, waiting=waiting, needs_attention=attention
         )
         self.status_changed.emit(self.last_status)
 

@@ -205,6 +205,18 @@ class Outbox:
                 delete(ResultRow).where(ResultRow.id == result_id, ResultRow.state == REJECTED)
             )
 
+    def outbox_counts(self) -> tuple[int, int]:
+        """(results waiting, results needing attention) in one query: the status bar
+        asks after every save, on the GUI thread."""
+        with self._read() as s:
+            rows = s.execute(
+                select(ResultRow.state, func.count())
+                .where(ResultRow.state.in_((PENDING, REJECTED)))
+                .group_by(ResultRow.state)
+            )
+            counts = {state: n for state, n in rows}
+        return int(counts.get(PENDING, 0)), int(counts.get(REJECTED, 0))
+
     def waiting_count(self) -> int:
         with self._read() as s:
             return int(

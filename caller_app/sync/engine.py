@@ -195,13 +195,9 @@ class SyncEngine(QObject):
         if state is None:
             state = self._connectivity
         self._connectivity = state
+        waiting, attention = self.store.outbox_counts()
         self.status_changed.emit(
-            SyncStatus(
-                connectivity=state,
-                waiting=self.store.waiting_count(),
-                needs_attention=len(self.store.needs_attention()),
-                **kw,
-            )
+            SyncStatus(connectivity=state, waiting=waiting, needs_attention=attention, **kw)
         )
 
     @Slot()
