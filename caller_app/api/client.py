@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
@@ -37,6 +36,7 @@ from caller_app.domain.models import (
 )
 
 from . import parse
+from .deadline import Deadline, DeadlineAdapter
 from .errors import (
     ApiError,
     BadServerUrl,
@@ -117,7 +117,7 @@ def make_session() -> requests.Session:
         raise_on_status=False,
         respect_retry_after_header=True,
     )
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = DeadlineAdapter(max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = f"caller-app/{__version__}"
@@ -164,12 +164,26 @@ class ApiClient:
             if not self.token:
                 raise SignedOut()
             all_headers["Authorization"] = f"Bearer {self.token}"
+        with Deadline(self.reply_deadline) as deadline:
+            try:
+                return self._exchange(method, path, url, body, all_headers)
+            except Offline as exc:
+                if not deadline.fired:
+                    raise
+                log.info("%s %s: reply too slow", method, path)
+                raise ProtocolError(
+                    "The server's reply was coming far too slowly. We'll keep trying."
+                ) from exc
+
+    def _exchange(
+        self, method: str, path: str, url: str, body: Any, headers: dict[str, str]
+    ) -> tuple[requests.Response, bytes]:
         try:
             response = self.session.request(
                 method,
                 url,
                 json=body,
-                headers=all_headers,
+                headers=headers,
                 timeout=self.timeout,
                 allow_redirects=False,
                 verify=True,
