@@ -32,10 +32,8 @@ from tests.support.server import (
     REPO,
     LiveServer,
     Seeded,
-    create_schema,
-    dispose_engine,
-    seed,
     seed_volunteer,
+    seeded_sqlite_server,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -46,12 +44,8 @@ RESULTS = "POST /api/v1/results"
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory) -> Iterator[tuple[LiveServer, Seeded]]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('server') / 'server.sqlite3'}"
-    create_schema(url)
-    seeded = seed(url, contacts=1500, callers=0)
-    with LiveServer(url) as server:
-        yield server, seeded
-    dispose_engine(url)
+    with seeded_sqlite_server(tmp_path_factory.mktemp("server"), contacts=1500) as pair:
+        yield pair
 
 
 class Child:

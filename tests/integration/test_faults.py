@@ -25,10 +25,8 @@ from tests.support.server import (
     Api,
     LiveServer,
     Seeded,
-    create_schema,
-    dispose_engine,
-    seed,
     seed_volunteer,
+    seeded_sqlite_server,
 )
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -40,12 +38,8 @@ RESULTS = "POST /api/v1/results"
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory) -> Iterator[tuple[LiveServer, Seeded]]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('server') / 'server.sqlite3'}"
-    create_schema(url)
-    seeded = seed(url, contacts=600, callers=0)
-    with LiveServer(url) as server:
-        yield server, seeded
-    dispose_engine(url)
+    with seeded_sqlite_server(tmp_path_factory.mktemp("server"), contacts=600) as pair:
+        yield pair
 
 
 @pytest.fixture

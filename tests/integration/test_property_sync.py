@@ -29,10 +29,8 @@ from tests.support.faultproxy import Fault, FaultProxy
 from tests.support.server import (
     LiveServer,
     Seeded,
-    create_schema,
-    dispose_engine,
-    seed,
     seed_volunteer,
+    seeded_sqlite_server,
 )
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -42,12 +40,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory) -> Iterator[tuple[LiveServer, Seeded]]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('server') / 'server.sqlite3'}"
-    create_schema(url)
-    seeded = seed(url, contacts=2000, callers=0)
-    with LiveServer(url) as server:
-        yield server, seeded
-    dispose_engine(url)
+    with seeded_sqlite_server(tmp_path_factory.mktemp("server"), contacts=2000) as pair:
+        yield pair
 
 
 class SyncMachine(RuleBasedStateMachine):

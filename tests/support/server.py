@@ -441,3 +441,15 @@ def expire_lease(db_url: str, batch_id: int, ago: dt.timedelta = dt.timedelta(mi
         session.execute(update(Contact).where(Contact.batch_id == batch_id)
                         .values(lease_expires_at=past))
         session.commit()
+
+
+@contextlib.contextmanager
+def seeded_sqlite_server(folder: Path, contacts: int) -> Iterator[tuple[LiveServer, Seeded]]:
+    """A live server on a fresh SQLite file in `folder`, seeded with one campaign of
+    `contacts` contacts and no callers (each test adds its own volunteers)."""
+    url = f"sqlite:///{folder / 'server.sqlite3'}"
+    create_schema(url)
+    seeded = seed(url, contacts=contacts, callers=0)
+    with LiveServer(url) as server:
+        yield server, seeded
+    dispose_engine(url)
