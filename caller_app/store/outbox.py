@@ -110,8 +110,33 @@ class Outbox:
         return result
 
     def record_correction(self, original_id: str, draft: ResultDraft) -> Result:
-        """A new result replacing `original_id` (whose payload may already be frozen)."""
-        return self.record(draft, supersedes=original_id)
+        """A new result replacing `original_id` (whose payload may already be frozen).
+
+        It supersedes the *latest* result of `original_id`'s chain: the server takes one
+        correction per result and refuses one naming a result already corrected
+        (`already_corrected`), so correcting A after B corrected it must name B.
+        """
+        return self.record(draft, supersedes=self.latest_in_chain(original_id))
+
+    def latest_in_chain(self, result_id: str) -> str:
+        """The newest result that (transitively) corrects `result_id`, else `result_id`.
+
+        Refused results are skipped: the server does not hold them, so a correction
+        naming one would be refused in turn. Deleted (undone or dismissed) ones are gone.
+        """
+        with self._read() as s:
+            latest, seen = result_id, {result_id}
+            while True:
+                newer = s.scalar(
+                    select(ResultRow.id)
+                    .where(ResultRow.supersedes == latest, ResultRow.state != REJECTED)
+                    .order_by(ResultRow.seq.desc())
+                    .limit(1)
+                )
+                if newer is None or newer in seen:  # end of the chain (or a corrupt loop)
+                    return latest
+                seen.add(newer)
+                latest = newer
 
     def undo_last(self, campaign_id: int) -> Result | None:
         """Take back the campaign's latest result if its upload has not begun.
@@ -130,6 +155,8 @@ class Outbox:
                 return None
             result = convert.result_from_row(row)
             s.delete(row)
+            # An undone correction leaves the contact worked: the result it corrected
+            # still stands (and the UI goes back to correcting that one).
             if row.supersedes is None:
                 s.execute(
                     update(ContactRow)
@@ -204,6 +231,24 @@ class Outbox:
             s.execute(
                 delete(ResultRow).where(ResultRow.id == result_id, ResultRow.state == REJECTED)
             )
+
+    def retry_attention(self, result_ids: Iterable[str]) -> int:
+        """Send refused results again (e.g. after the organiser fixed the script).
+
+        Back to `pending` with the same id and the same frozen payload, so the server
+        can still tell a repeat (`duplicates`) from a new result. Returns how many moved.
+        """
+        ids = list(result_ids)
+        if not ids:
+            return 0
+        with self._tx() as s:
+            count = s.execute(
+                update(ResultRow)
+                .where(ResultRow.id.in_(ids), ResultRow.state == REJECTED)
+                .values(state=PENDING, reject_code=None, reject_message=None)
+            ).rowcount
+        log.info("retrying %d refused results", count or 0)
+        return count or 0
 
     def outbox_counts(self) -> tuple[int, int]:
         """(results waiting, results needing attention) in one query: the status bar

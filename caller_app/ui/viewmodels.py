@@ -214,7 +214,17 @@ class CallerViewModel(QObject):
         except Exception as exc:
             self.notice.emit(self._store_problem(exc))
             return
-        if undone is not None:
+        if undone is not None and undone.supersedes is not None:
+            # An unsent correction was taken back: the result it corrected still
+            # stands, so the next save must correct that one again, not add a call.
+            self._correcting = self.core.store.result(undone.supersedes) or replace(
+                undone, id=undone.supersedes, supersedes=None
+            )
+            self.contact = contact
+            self.notice.emit(
+                self.tr("Correction undone. Choose the right outcome and save to correct it.")
+            )
+        elif undone is not None:
             self._correcting = None
             self.contact = contact
             self.notice.emit(self.tr("Undone. Record this call again."))

@@ -145,6 +145,61 @@ def test_correction_is_a_new_result_that_supersedes(store: Store) -> None:
     assert stats.waiting == 2
 
 
+def test_undoing_an_unsent_correction_keeps_the_contact_worked(store: Store) -> None:
+    original = work_next(store, "not_home")
+    store.claim_for_upload()  # uploading: frozen, so undo cannot take it back
+    assert store.undo_last(CAMPAIGN) is None
+    contact = store.contact(1, original.contact_id)
+    fixed = store.record_correction(original.id, draft(contact, "answered"))
+    undone = store.undo_last(CAMPAIGN)
+    assert undone is not None
+    assert (undone.id, undone.supersedes) == (fixed.id, original.id)
+    assert store.next_contact(CAMPAIGN).id != original.contact_id  # still worked
+    assert store.remaining(CAMPAIGN) == 2
+    again = store.record_correction(original.id, draft(contact, "busy"))
+    assert again.supersedes == original.id
+
+
+def test_a_correction_supersedes_the_latest_of_its_chain(store: Store) -> None:
+    a = work_next(store, "not_home")
+    store.claim_for_upload()
+    store.mark_delivered([a.id])
+    contact = store.contact(1, a.contact_id)
+    b = store.record_correction(a.id, draft(contact, "busy"))
+    assert b.supersedes == a.id
+    assert store.latest_in_chain(a.id) == b.id
+    store.claim_for_upload()  # b is frozen too: the next correction must name b
+    c = store.record_correction(a.id, draft(contact, "answered"))
+    assert c.supersedes == b.id
+    assert store.latest_in_chain(a.id) == store.latest_in_chain(b.id) == c.id
+    assert store.latest_in_chain(c.id) == c.id
+    # a refused link is not on the server: the chain ends before it
+    store.mark_rejected([Rejection(c.id, "invalid_answers", "No.")])
+    assert store.latest_in_chain(a.id) == b.id
+    assert store.latest_in_chain("not-a-result") == "not-a-result"
+
+
+def test_retry_attention_sends_a_refused_result_again_unchanged(store: Store) -> None:
+    a, b = work_next(store), work_next(store)
+    claimed = {r.id: r for r in store.claim_for_upload()}
+    store.mark_rejected(
+        [Rejection(a.id, "invalid_answers", "Unknown question."), Rejection(b.id, "x", "y")]
+    )
+    assert store.outbox_counts() == (0, 2)
+    assert store.retry_attention([a.id, "not-a-result"]) == 1
+    assert store.retry_attention([]) == 0
+    assert store.outbox_counts() == (1, 1)
+    assert [i.result.id for i in store.needs_attention()] == [b.id]
+    again = store.claim_for_upload()
+    assert again == [claimed[a.id]]  # same id, same frozen payload
+    store.mark_rejected([Rejection(a.id, "invalid_answers", "Still unknown.")])
+    items = {i.result.id: i for i in store.needs_attention()}
+    assert items[a.id].message == "Still unknown."  # the old reason was cleared, not kept
+    assert store.retry_attention([a.id]) == 1
+    assert store.mark_delivered([a.id]) == 1
+    assert store.retry_attention([a.id]) == 0  # only refused results move
+
+
 def test_claim_freezes_and_only_listed_ids_leave(store: Store) -> None:
     a, b, c = (work_next(store) for _ in range(3))
     claimed = store.claim_for_upload(limit=2)
