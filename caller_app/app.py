@@ -9,6 +9,7 @@ the GUI thread. All others only touch the local store and return at once.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from caller_app.api import ApiClient, ApiError, SignedOut, normalise_server_url
 from caller_app.credentials import Credentials
+from caller_app.domain import calling_hours
+from caller_app.domain.calling_hours import CallingWindow
 from caller_app.domain.models import (
     Account,
     AttentionItem,
@@ -35,6 +38,11 @@ from caller_app.sync import SyncEngine, connectivity
 log = logging.getLogger(__name__)
 
 ApiFactory = Callable[[str], ApiClient]
+Clock = Callable[[], dt.datetime]  # an aware "now"; tests pass their own
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class CallerCore(QObject):
@@ -60,8 +68,11 @@ class CallerCore(QObject):
         api_factory: ApiFactory | None = None,
         engine_options: dict[str, Any] | None = None,
         watch_network: bool = True,
+        clock: Clock = utc_now,
     ) -> None:
         super().__init__()
+        self.clock = clock
+        self._bad_hours: tuple[str, str] | None = None
         self.store = store
         self.credentials = credentials or Credentials()
         self.api_factory: ApiFactory = api_factory or ApiClient
@@ -171,9 +182,32 @@ class CallerCore(QObject):
         return self.store.script(self.campaign_id) if self.campaign_id is not None else None
 
     def current_contact(self) -> Contact | None:
+        """The next contact to call, or None; never one outside the calling hours
+        (the server checks hours only when leasing, so a batch could outlast them)."""
         if self.campaign_id is None:
             return None
+        window = self.calling_window()
+        if window is not None and not window.is_open:
+            return None
         return self.store.next_contact(self.campaign_id)
+
+    def calling_window(self) -> CallingWindow | None:
+        """The chosen campaign's calling hours at the core's clock; None when unknown.
+
+        Unknown (no cached campaign, malformed hours, a zone this computer lacks) does
+        not stop calling: the server still checks hours when it leases contacts.
+        """
+        campaign = self.store.campaign(self.campaign_id) if self.campaign_id is not None else None
+        if campaign is None:
+            return None
+        try:
+            return calling_hours.window(campaign.calling_hours, campaign.timezone, self.clock())
+        except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            key = (campaign.calling_hours, campaign.timezone)
+            if self._bad_hours != key:  # say it once, not after every call
+                self._bad_hours = key
+                log.warning("calling hours not checked here: %s", exc)
+            return None
 
     def remaining(self) -> int:
         return self.store.remaining(self.campaign_id) if self.campaign_id is not None else 0
@@ -222,6 +256,14 @@ class CallerCore(QObject):
         self.attention_changed.emit()
         self._local_change()
 
+    def retry_attention(self, result_ids: list[str]) -> None:
+        """Send refused results again (same ids and payloads), and upload at once."""
+        self.store.retry_attention(result_ids)
+        self.attention_changed.emit()
+        self._local_change()
+        if self.engine is not None:
+            self.engine.sync_now()
+
     @Slot(object)
     def _on_status(self, status: SyncStatus) -> None:
         self._emit_status(status)
@@ -235,9 +277,7 @@ class CallerCore(QObject):
         # Counted now, on the GUI thread: a status queued by the sync thread before the
         # latest record() must not claim "all uploaded".
         waiting, attention = self.store.outbox_counts()
-        self.last_status = dataclasses.replace(
-            status, waiting=waiting, needs_attention=attention
-        )
+        self.last_status = dataclasses.replace(status, waiting=waiting, needs_attention=attention)
         self.status_changed.emit(self.last_status)
 
     def session_stats(self) -> SessionStats | None:

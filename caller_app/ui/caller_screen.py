@@ -99,6 +99,8 @@ class CallerScreen(QWidget):
         model.team_changed.connect(self.set_team)
         model.out_of_contacts.connect(self.show_empty)
         model.notice.connect(self.message.setText)
+        model.hours_changed.connect(self.progress.set_hours)
+        self.progress.set_hours(model.hours_text())
         self.progress.leaderboard_toggled.connect(model.set_leaderboard_opt_in)
         self._apply_focus_order()
         if model.script is not None:

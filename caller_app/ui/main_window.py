@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         model.status_changed.connect(self.status.set_status)
         model.attention_changed.connect(self.status.set_attention)
+        self.status.retry_requested.connect(model.retry_attention)
         self.status.set_status(model.status)
 
         QWidget.setTabOrder(self.screen_.progress.leaderboard_opt_in, self.end_button)

@@ -66,6 +66,12 @@ class ProgressPanel(QFrame):
         self.bar.setTextVisible(True)
         self.target_label = QLabel()
         self.target_label.setObjectName("hint")
+        self.hours = QLabel()
+        self.hours.setObjectName("hint")
+        self.hours.setWordWrap(True)
+        self.hours.setTextFormat(Qt.TextFormat.PlainText)
+        self.hours.setAccessibleName(self.tr("Calling hours"))
+        self.hours.hide()
         self.team = QLabel()
         self.team.setWordWrap(True)
         self.team.setAccessibleName(self.tr("Team tally"))
@@ -84,6 +90,7 @@ class ProgressPanel(QFrame):
         layout.addLayout(grid)
         layout.addWidget(self.bar)
         layout.addWidget(self.target_label)
+        layout.addWidget(self.hours)
         layout.addSpacing(6)
         layout.addWidget(self.team)
         layout.addWidget(self.leaderboard_opt_in)
@@ -121,6 +128,11 @@ class ProgressPanel(QFrame):
         self.target_label.setText(
             self.tr("Target: {t} contacts reached an hour").format(t=self.target_per_hour)
         )
+
+    def set_hours(self, text: str) -> None:
+        """The calling hours in words; hidden for a campaign open around the clock."""
+        self.hours.setText(text)
+        self.hours.setVisible(bool(text))
 
     def set_team(self, team: TeamProgress | None) -> None:
         if team is None:

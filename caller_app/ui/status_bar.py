@@ -6,12 +6,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QStatusBar,
     QVBoxLayout,
@@ -20,6 +22,9 @@ from PySide6.QtWidgets import (
 
 from caller_app.domain.models import Connectivity, SyncStatus
 from caller_app.ui.resources import icon
+
+# One refused result as the list shows it: (result id, the line in words).
+AttentionLine = tuple[str, str]
 
 
 def _tr(text: str) -> str:
@@ -75,30 +80,72 @@ def status_icon_name(status: SyncStatus) -> str:
 
 
 class AttentionDialog(QDialog):
-    """Results the server refused for good, each with its reason."""
+    """Results the server refused, each with its reason; they can be sent again once
+    the organiser has fixed the cause (e.g. the script), without retyping them."""
 
-    def __init__(self, items: Sequence[str], parent: QWidget | None = None) -> None:
+    retry_requested = Signal(list)  # list[str]: result ids
+
+    def __init__(self, items: Sequence[AttentionLine], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Needs attention"))
         label = QLabel(
             self.tr(
                 "The server did not accept these results. Tell your organiser; "
-                "they are kept on this computer."
+                "they are kept on this computer. Once it is fixed, send them again."
             )
         )
         label.setWordWrap(True)
         self.list = QListWidget()
         self.list.setAccessibleName(self.tr("Results that need attention"))
-        self.list.addItems(list(items))
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        for result_id, text in items:
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, result_id)
+            self.list.addItem(item)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.retry_selected = buttons.addButton(
+            self.tr("Retry selected"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.retry_selected.setAccessibleDescription(
+            self.tr("Sends the selected results to the server again")
+        )
+        self.retry_all = buttons.addButton(
+            self.tr("Retry all"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.retry_all.setAccessibleDescription(self.tr("Sends every result here again"))
+        for button in (self.retry_selected, self.retry_all):
+            button.setAutoDefault(False)
+        self.retry_selected.clicked.connect(lambda: self._retry(self.list.selectedItems()))
+        self.retry_all.clicked.connect(
+            lambda: self._retry([self.list.item(i) for i in range(self.list.count())])
+        )
+        self.list.itemSelectionChanged.connect(self._enable)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(label)
         layout.addWidget(self.list)
         layout.addWidget(buttons)
+        self._enable()
+
+    def _retry(self, items: list[QListWidgetItem]) -> None:
+        ids = [item.data(Qt.ItemDataRole.UserRole) for item in items]
+        if not ids:
+            return
+        for item in items:  # they are on their way: off this list
+            self.list.takeItem(self.list.row(item))
+        self.retry_requested.emit(ids)
+        if self.list.count() == 0:
+            self.accept()
+        self._enable()
+
+    def _enable(self) -> None:
+        self.retry_selected.setEnabled(bool(self.list.selectedItems()))
+        self.retry_all.setEnabled(self.list.count() > 0)
 
 
 class SyncStatusBar(QStatusBar):
+    retry_requested = Signal(list)  # list[str]: refused result ids to send again
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizeGripEnabled(False)
@@ -120,6 +167,7 @@ class SyncStatusBar(QStatusBar):
         self._status = SyncStatus(Connectivity.ONLINE)
         self._received = time.monotonic()
         self._items: list[str] = []
+        self._ids: list[str] = []
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
         self._countdown.timeout.connect(self._refresh)
@@ -134,15 +182,21 @@ class SyncStatusBar(QStatusBar):
         self.icon.setPixmap(icon(status_icon_name(status)).pixmap(18, 18))
         self._refresh()
 
-    def set_attention(self, items: Sequence[str]) -> None:
-        self._items = list(items)
+    def set_attention(self, items: Sequence[AttentionLine]) -> None:
+        self._ids = [result_id for result_id, _ in items]
+        self._items = [text for _, text in items]
         n = len(self._items)
         self.attention.setText(self.tr("{n} need attention").format(n=n))
         self.attention.setAccessibleName(self.attention.text())
         self.attention.setVisible(n > 0)
 
+    def attention_dialog(self) -> AttentionDialog:
+        dialog = AttentionDialog(list(zip(self._ids, self._items, strict=True)), self)
+        dialog.retry_requested.connect(self.retry_requested)
+        return dialog
+
     def show_attention(self) -> None:
-        AttentionDialog(self._items, self).exec()
+        self.attention_dialog().exec()
 
     def current_text(self) -> str:
         return self.text.text()

@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
+from caller_app.domain.calling_hours import CallingWindow
 from caller_app.domain.models import (
     Account,
     Answer,
@@ -35,6 +36,11 @@ if TYPE_CHECKING:
     from caller_app.app import CallerCore
 
 log = logging.getLogger(__name__)
+
+CLOSING_SOON = dt.timedelta(minutes=30)  # from then on the closing time is also a notice
+# The hours timer aims at the next opening or closing but wakes at least this often:
+# a Qt timer does not count time the laptop spent asleep, nor a changed system clock.
+HOURS_RECHECK_MS = 60_000
 
 
 def error_sentence(exc: BaseException) -> str:
@@ -97,7 +103,8 @@ class CallerViewModel(QObject):
     team_changed = Signal(object)  # TeamProgress
     stats_changed = Signal(object)  # SessionStats
     out_of_contacts = Signal(str)  # the reason, in words
-    attention_changed = Signal(list)  # list[str], one line per refused result
+    attention_changed = Signal(list)  # list[tuple[str, str]]: (result id, line) per refusal
+    hours_changed = Signal(str)  # the calling hours in words ("" when always open)
     notice = Signal(str)  # a short confirmation ("Undone.") under the form
     released = Signal(int)  # contacts handed back at the end of the session
     signed_out = Signal()
@@ -119,6 +126,13 @@ class CallerViewModel(QObject):
         self._empty_reason = self.tr("Fetching more contacts…")
         self._server_reason: tuple[str, object] = ("", None)
         self._last_stats = SessionStats(dt.datetime.now(dt.UTC), 0, 0, {}, 0, 0)
+        self._hours_text = ""
+        self._was_open: bool | None = None
+        self._warned_closing: dt.datetime | None = None
+        self._hours_timer = QTimer(self)
+        self._hours_timer.setSingleShot(True)
+        self._hours_timer.setTimerType(Qt.TimerType.PreciseTimer)  # opens on the minute
+        self._hours_timer.timeout.connect(self._check_hours)
         core.status_changed.connect(self._on_status)
         core.contacts_changed.connect(self._on_contacts)
         core.script_changed.connect(self._on_script)
@@ -128,6 +142,9 @@ class CallerViewModel(QObject):
         core.session_ended.connect(self._on_session_ended)
         self._session_id = core.session_id
         core.signed_out.connect(self.signed_out)
+        self._check_hours()
+        if self.contact is None:
+            self._update_empty_reason()
 
     # --- for the widgets ---
     def placeholder_values(self, contact: Contact) -> dict[str, str]:
@@ -145,6 +162,10 @@ class CallerViewModel(QObject):
     def empty_reason(self) -> str:
         return self._empty_reason
 
+    def hours_text(self) -> str:
+        """E.g. "Calling closes at 21:00 London time"; "" when calling is always open."""
+        return self._hours_text
+
     def stats(self) -> SessionStats:
         stats = self.core.session_stats()
         if stats is None:  # no open session (already ended)
@@ -160,6 +181,9 @@ class CallerViewModel(QObject):
         """Emit everything once, for widgets that were just connected."""
         self.stats_changed.emit(self.stats())
         self._on_attention()
+        self._warned_closing = None  # the closing notice too, if closing is near
+        self._check_hours()
+        self.hours_changed.emit(self._hours_text)
 
     # --- actions ---
     def record(
@@ -241,12 +265,26 @@ class CallerViewModel(QObject):
         self.stats_changed.emit(self.stats())
         self._count_waiting()
 
+    def retry_attention(self, result_ids: list[str]) -> None:
+        """Send refused results again (the organiser may have fixed what was wrong)."""
+        if not result_ids:
+            return
+        try:
+            self.core.retry_attention(list(result_ids))
+        except Exception as exc:
+            self.notice.emit(self._store_problem(exc))
+            return
+        self.notice.emit(self.tr("Sending again."))
+        self._count_waiting()
+
     def end_session(self) -> SessionStats:
+        self._hours_timer.stop()
         stats = self.stats()
         self.core.end_session()
         return stats
 
     def shutdown(self) -> None:
+        self._hours_timer.stop()
         self.core.shutdown()
 
     @Slot(int)
@@ -298,19 +336,104 @@ class CallerViewModel(QObject):
     def _on_attention(self) -> None:
         labels = self.outcome_labels()
         lines = [
-            self.tr("{outcome} call ({time}): {message}").format(
-                outcome=labels.get(item.result.outcome, item.result.outcome),
-                time=item.result.recorded_at.astimezone().strftime("%H:%M"),
-                message=item.message,
+            (
+                item.result.id,
+                self.tr("{outcome} call ({time}): {message}").format(
+                    outcome=labels.get(item.result.outcome, item.result.outcome),
+                    time=item.result.recorded_at.astimezone().strftime("%H:%M"),
+                    message=item.message,
+                ),
             )
             for item in self.core.needs_attention()
         ]
         self.attention_changed.emit(lines)
 
+    # --- calling hours ---
+    @Slot()
+    def _check_hours(self) -> None:
+        """Re-read the calling hours: say them, and offer contacts again once open.
+
+        Never takes a contact off the screen: one shown before closing time stays
+        until the volunteer records it (the server flags it, never refuses it).
+        """
+        window = self.core.calling_window()
+        now = self.core.clock()
+        text = self._hours_words(window, now)
+        if text != self._hours_text:
+            self._hours_text = text
+            self.hours_changed.emit(text)
+        closes = window.closes_at if window is not None else None
+        if closes is not None and closes - now <= CLOSING_SOON and self._warned_closing != closes:
+            self._warned_closing = closes
+            self.notice.emit(text)
+        is_open = window is None or window.is_open
+        changed = self._was_open is not None and is_open != self._was_open
+        self._was_open = is_open
+        if changed and self.contact is None:
+            if is_open:
+                self._advance()  # offering resumes by itself, from the local batch
+            else:
+                self._update_empty_reason()
+                self.out_of_contacts.emit(self._empty_reason)
+        self._schedule_hours_check(window, now)
+
+    def _schedule_hours_check(self, window: CallingWindow | None, now: dt.datetime) -> None:
+        if window is None or window.always:
+            self._hours_timer.stop()
+            return
+        closes = window.closes_at
+        events = [
+            t
+            for t in (window.opens_at, closes, closes - CLOSING_SOON if closes else None)
+            if t is not None and t > now
+        ]
+        ms = HOURS_RECHECK_MS
+        if events:  # a quarter second late, so the check lands past the boundary
+            ms = min(ms, int((min(events) - now).total_seconds() * 1000) + 250)
+        self._hours_timer.start(max(0, ms))
+
+    def _hours_words(self, window: CallingWindow | None, now: dt.datetime) -> str:
+        if window is None or window.always:
+            return ""
+        if window.is_open and window.closes_at is not None:
+            return self.tr("Calling closes at {time} {zone} time").format(
+                time=window.local(window.closes_at).strftime("%H:%M"), zone=window.zone_label
+            )
+        return self._opens_words(window.opens_at, window.timezone, now)
+
+    def _opens_words(self, opens_at: object, timezone: str, now: dt.datetime) -> str:
+        """When calling opens, on the campaign's clock, naming its zone."""
+        if not isinstance(opens_at, dt.datetime):
+            return self.tr("Outside calling hours")
+        window = CallingWindow(False, False, opens_at, None, timezone)
+        try:
+            local, today = window.local(opens_at), window.local(now).date()
+        except (ValueError, KeyError):  # a zone this computer lacks: say it in ours
+            local, today = opens_at.astimezone(), now.astimezone().date()
+            zone = local.tzname() or ""
+        else:
+            zone = window.zone_label
+        time = local.strftime("%H:%M")
+        days = (local.date() - today).days
+        if days <= 0:
+            return self.tr("Calling opens at {time} {zone} time").format(time=time, zone=zone)
+        if days == 1:
+            return self.tr("Calling opens tomorrow at {time} {zone} time").format(
+                time=time, zone=zone
+            )
+        return self.tr("Calling opens on {day} at {time} {zone} time").format(
+            day=local.strftime("%A"), time=time, zone=zone
+        )
+
     def _update_empty_reason(self) -> None:
         reason, opens_at = self._server_reason
         status = self.status
-        if status.connectivity in (Connectivity.OFFLINE, Connectivity.RETRYING):
+        window = self.core.calling_window()
+        if window is not None and not window.is_open:
+            self._empty_reason = self.tr("Outside calling hours. {opens}.").format(
+                opens=self._opens_words(window.opens_at, window.timezone, self.core.clock())
+            )
+        elif status.connectivity in (Connectivity.OFFLINE, Connectivity.RETRYING):
             self._empty_reason = self.tr(
                 "Offline and out of contacts: {n} results waiting. They upload as soon as "
                 "the connection is back."
@@ -318,14 +441,13 @@ class CallerViewModel(QObject):
         elif status.connectivity is Connectivity.SIGNED_OUT:
             self._empty_reason = self.tr("Signed out: sign in again to get more contacts.")
         elif reason == "outside_calling_hours":
-            when = (
-                opens_at.astimezone().strftime("%H:%M")
-                if isinstance(opens_at, dt.datetime)
-                else self.tr("the next calling hours")
+            self._empty_reason = self.tr("Outside calling hours. {opens}.").format(
+                opens=self._opens_words(opens_at, self.campaign.timezone, self.core.clock())
             )
+        elif reason == "holding_limit":
             self._empty_reason = self.tr(
-                "No more contacts for now: outside calling hours until {when}."
-            ).format(when=when)
+                "You hold as many contacts as this campaign allows; finish these first."
+            )
         elif reason == "no_contacts":
             self._empty_reason = self.tr(
                 "No more contacts for now: everyone on the list has been called. Thank you!"

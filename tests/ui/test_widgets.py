@@ -76,7 +76,7 @@ def test_status_bar_counts_down_and_lists_attention(qtbot):
     qtbot.waitUntil(lambda: "retrying in 1 s" in bar.current_text(), timeout=3000)
 
     assert bar.attention.isHidden()
-    bar.set_attention(["Ann: the contact was never leased to you"])
+    bar.set_attention([("r-1", "Ann: the contact was never leased to you")])
     assert not bar.attention.isHidden()
     assert "1 need attention" in bar.attention.text()
 
@@ -152,6 +152,12 @@ def test_progress_panel(qtbot, utc_now):
     panel.leaderboard_opt_in.setChecked(True)
     assert panel.leaderboard.isVisible()
     assert "Priya" in panel.leaderboard.text()
+    assert panel.hours.isHidden()  # open around the clock: nothing to say
+    panel.set_hours("Calling closes at 21:00 London time")
+    assert panel.hours.isVisible()
+    assert panel.hours.text() == "Calling closes at 21:00 London time"
+    panel.set_hours("")
+    assert panel.hours.isHidden()
 
 
 def test_campaign_picker(qtbot, campaign):
