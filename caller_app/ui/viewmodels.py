@@ -399,12 +399,21 @@ class CallerViewModel(QObject):
             return self.tr("Calling closes at {time} {zone} time").format(
                 time=window.local(window.closes_at).strftime("%H:%M"), zone=window.zone_label
             )
-        return self._opens_words(window.opens_at, window.timezone, now)
+        return self._opens_words(window.opens_at, window.timezone, now) or self.tr(
+            "Outside calling hours"
+        )
+
+    def _closed_sentence(self, opens_at: object, timezone: str) -> str:
+        """Why no contact is shown outside calling hours, and until when."""
+        opens = self._opens_words(opens_at, timezone, self.core.clock())
+        if not opens:
+            return self.tr("Outside calling hours.")
+        return self.tr("Outside calling hours. {opens}.").format(opens=opens)
 
     def _opens_words(self, opens_at: object, timezone: str, now: dt.datetime) -> str:
-        """When calling opens, on the campaign's clock, naming its zone."""
+        """When calling opens, on the campaign's clock, naming its zone ("" if unknown)."""
         if not isinstance(opens_at, dt.datetime):
-            return self.tr("Outside calling hours")
+            return ""
         window = CallingWindow(False, False, opens_at, None, timezone)
         try:
             local, today = window.local(opens_at), window.local(now).date()
@@ -430,9 +439,7 @@ class CallerViewModel(QObject):
         status = self.status
         window = self.core.calling_window()
         if window is not None and not window.is_open:
-            self._empty_reason = self.tr("Outside calling hours. {opens}.").format(
-                opens=self._opens_words(window.opens_at, window.timezone, self.core.clock())
-            )
+            self._empty_reason = self._closed_sentence(window.opens_at, window.timezone)
         elif status.connectivity in (Connectivity.OFFLINE, Connectivity.RETRYING):
             self._empty_reason = self.tr(
                 "Offline and out of contacts: {n} results waiting. They upload as soon as "
@@ -441,9 +448,7 @@ class CallerViewModel(QObject):
         elif status.connectivity is Connectivity.SIGNED_OUT:
             self._empty_reason = self.tr("Signed out: sign in again to get more contacts.")
         elif reason == "outside_calling_hours":
-            self._empty_reason = self.tr("Outside calling hours. {opens}.").format(
-                opens=self._opens_words(opens_at, self.campaign.timezone, self.core.clock())
-            )
+            self._empty_reason = self._closed_sentence(opens_at, self.campaign.timezone)
         elif reason == "holding_limit":
             self._empty_reason = self.tr(
                 "You hold as many contacts as this campaign allows; finish these first."

@@ -212,6 +212,8 @@ def test_the_server_saying_outside_hours_is_worded_in_the_campaign_zone(qtbot, t
     model.out_of_contacts.connect(reasons.append)
     core.out_of_contacts.emit("outside_calling_hours", dt.datetime(2026, 11, 26, 18, tzinfo=UTC))
     assert reasons[-1] == "Outside calling hours. Calling opens at 18:00 London time."
+    core.out_of_contacts.emit("outside_calling_hours", None)
+    assert reasons[-1] == "Outside calling hours."
     core.out_of_contacts.emit("holding_limit", None)
     assert reasons[-1] == ("You hold as many contacts as this campaign allows; finish these first.")
 
@@ -255,3 +257,22 @@ def test_retry_from_the_attention_dialog(qtbot, tmp_path, always):
     assert core.store.outbox_counts() == (2, 0)
     assert bar.attention.isHidden()
     assert dialog.result() == AttentionDialog.DialogCode.Accepted  # nothing left to show
+
+
+def test_the_screen_shows_the_hours_and_resumes_when_they_open(qtbot, tmp_path, campaign):
+    from caller_app.ui.caller_screen import CallerScreen
+
+    early = dt.datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    model, _, clock = make_model(tmp_path, campaign, early)
+    screen = CallerScreen(model)
+    qtbot.addWidget(screen)
+    screen.show()
+    assert screen.card.contact is None
+    assert not screen.form.isEnabled()
+    assert screen.empty.text() == "Outside calling hours. Calling opens at 09:00 London time."
+    assert screen.progress.hours.text() == "Calling opens at 09:00 London time"
+    clock.now = dt.datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    model._hours_timer.timeout.emit()
+    assert screen.card.contact is not None
+    assert screen.form.isEnabled()
+    assert screen.progress.hours.text() == "Calling closes at 21:00 London time"
