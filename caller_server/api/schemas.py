@@ -84,8 +84,13 @@ def _clean_notes(value: str) -> str:
 
 
 # Text in: no control characters or lone surrogates (notes may hold tab and newline).
-CleanStr = Annotated[StrictStr, AfterValidator(_clean_text)]
-NotesStr = Annotated[StrictStr, AfterValidator(_clean_notes)]
+# The pattern is for OpenAPI only (so schema-driven fuzzers know); the validator decides.
+CleanStr = Annotated[StrictStr, AfterValidator(_clean_text),
+                     Field(json_schema_extra={"pattern": "^[^\\u0000-\\u001f\\u007f]*$"})]
+NotesStr = Annotated[
+    StrictStr, AfterValidator(_clean_notes),
+    Field(json_schema_extra={"pattern": "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f]*$"}),
+]
 Role = Literal["caller", "organiser"]
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns (PostgreSQL `integer`)
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
