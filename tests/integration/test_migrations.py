@@ -128,7 +128,8 @@ def test_upgrade_from_0002_keeps_the_data(empty_url: str) -> None:
             assert [bool(f) for (f,) in flags] == [False]
             secret = conn.execute(text(
                 "SELECT value FROM server_settings WHERE key = 'lease_proof_secret'")).scalar()
-            assert secret and len(secret) == 64
+            assert secret is not None
+            assert len(secret) == 64
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(text("UPDATE results SET supersedes = 'r1' WHERE id = 'fix-b'"))
     finally:
