@@ -26,8 +26,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from caller_server import schema
+from caller_server import recovery, schema
 from caller_server.db import make_engine, resolve_db_url, session_factory
+from caller_server.timeutil import utcnow
 
 log = logging.getLogger("caller_server.cli")
 PROG = "caller-server"
@@ -69,6 +70,17 @@ def _bounded(low: int, high: int, what: str):  # type: ignore[no-untyped-def]
 
 
 _port = _bounded(1, 65535, "port")
+
+
+def _minutes(text: str) -> float:
+    """A positive number of minutes, at most a day (a typo must not stop leasing for weeks)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 24 * 60:
+        raise argparse.ArgumentTypeError(f"minutes must be above 0 and at most 1440, not {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,6 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_port, default=8765)
     p.add_argument("--workers", type=_bounded(1, 64, "workers"), default=1)
+
+    p = add(commands, "restored", "after restoring a backup: lease no contacts for a while, "
+            "so that the apps send back the results the backup lacks")
+    p.add_argument("--minutes", type=_minutes, default=recovery.DEFAULT_MINUTES,
+                   help="how long (default 15)")  # fmt: skip
 
     p = add(commands, "demo", "run a throw-away demo server (volunteer demo/demo; ignores --db)")
     p.add_argument("--port", type=_port, default=8765)
@@ -360,6 +377,15 @@ def cmd_serve(args: argparse.Namespace, url: str) -> int:
     return 0
 
 
+def cmd_restored(args: argparse.Namespace, url: str) -> int:
+    _check_schema(url)
+    with _transaction(url) as session:
+        until = recovery.start(session, utcnow(), args.minutes)
+    print(f"no contacts will be leased until {until:%H:%M:%S} UTC, while the apps send "
+          "back the results this backup lacks; uploads carry on")  # fmt: skip
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, url: str) -> int:
     from caller_server import server
     from caller_server.demo import DEMO_PASSWORD, DEMO_USERNAME, seed_demo
@@ -386,6 +412,7 @@ _HANDLERS = {
     ("contacts", "import"): cmd_contacts_import,
     ("results", "export"): cmd_results_export,
     ("serve", None): cmd_serve,
+    ("restored", None): cmd_restored,
     ("demo", None): cmd_demo,
 }
 

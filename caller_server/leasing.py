@@ -24,7 +24,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from caller_server import calling_hours, lease_proof
+from caller_server import calling_hours, lease_proof, recovery
 from caller_server.models import (
     Batch,
     BatchContact,
@@ -255,6 +255,9 @@ def lease_batch(
     earlier = _existing(session, volunteer_id, request_id)
     if earlier is not None:
         return batch_view(session, earlier, now)
+    recovering = recovery.until(session, now)
+    if recovering is not None:
+        return BatchView(campaign.id, reason="recovering", opens_at=recovering)
     if not calling_hours.is_open(campaign.calling_hours, campaign.timezone, now):
         opens = calling_hours.next_opening(campaign.calling_hours, campaign.timezone, now)
         return BatchView(campaign.id, reason="outside_calling_hours", opens_at=opens)

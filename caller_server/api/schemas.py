@@ -203,7 +203,7 @@ class BatchOut(BaseModel):
     lease_expires_at: TsOut | None
     lease_expires_in_s: int | None
     contacts: list[ContactOut]
-    reason: Literal["outside_calling_hours", "no_contacts", "holding_limit"] | None
+    reason: Literal["outside_calling_hours", "no_contacts", "holding_limit", "recovering"] | None
     opens_at: TsOut | None
 
 

@@ -1,0 +1,53 @@
+"""After a restore from backup (`caller-server restored`): no new leases for a while,
+so that the apps send back the results the backup lacks before anyone is handed those
+people again; renewals and uploads carry on meanwhile."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from tests.integration.test_cli import cli
+from tests.support.server import Api, Seeded, result_payload, seed_campaign, seed_contacts
+
+
+def _ts(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_restored_pauses_leasing_but_not_uploads(caller: Api, seeded: Seeded) -> None:
+    cid = seed_campaign(seeded.db_url)
+    seed_contacts(seeded.db_url, cid, 6)
+    held = caller.lease(cid, 3)
+    assert held["batch_id"] is not None
+
+    proc = cli(seeded.db_url, "restored", "--minutes", "0.05")  # three seconds
+    assert proc.returncode == 0, proc.stderr
+    assert "no contacts will be leased until" in proc.stdout
+
+    paused = caller.lease(cid, 3)
+    assert paused["batch_id"] is None
+    assert paused["contacts"] == []
+    assert paused["reason"] == "recovering"
+    opens = _ts(paused["opens_at"])
+    assert dt.datetime.now(dt.UTC) < opens <= dt.datetime.now(dt.UTC) + dt.timedelta(seconds=4)
+
+    # The volunteer keeps working what they hold: renew and upload both go through.
+    renewed = caller.post(f"/batches/{held['batch_id']}/renew").json()
+    assert sorted(renewed["contact_ids"]) == sorted(c["id"] for c in held["contacts"])
+    first = held["contacts"][0]
+    body = result_payload(held["batch_id"], first["id"], "not_home")
+    reply = caller.post("/results", json={"results": [body]}).json()
+    assert reply["accepted"] == [body["id"]]
+
+    time.sleep(max(0.0, (opens - dt.datetime.now(dt.UTC)).total_seconds()) + 0.2)
+    resumed = caller.lease(cid, 3)
+    assert resumed["reason"] is None
+    assert len(resumed["contacts"]) == 3
+
+
+def test_restored_refuses_a_silly_window(seeded: Seeded) -> None:
+    for minutes in ("0", "-5", "2000", "soon"):
+        proc = cli(seeded.db_url, "restored", "--minutes", minutes)
+        assert proc.returncode == 2, (minutes, proc.stdout)
+        assert "minutes must be above 0" in proc.stderr
