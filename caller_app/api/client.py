@@ -25,7 +25,6 @@ from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from caller_app import SUPPORTED_API, __version__
-from caller_app.domain.urls import canonical_server_url
 from caller_app.domain.models import (
     Account,
     Campaign,
@@ -36,6 +35,7 @@ from caller_app.domain.models import (
     TeamProgress,
     UploadReply,
 )
+from caller_app.domain.urls import canonical_server_url
 
 from . import parse
 from .deadline import Deadline, DeadlineAdapter
