@@ -246,8 +246,8 @@ def end_session(engine: SyncEngine, logout: bool) -> int:
         log.info("end of session: release postponed (%s)", type(exc).__name__)
     if logout:
         try:
-            if check_delivered(engine.store, engine.api):
-                upload(engine)
+            if check_delivered(engine.store, engine.api) and upload(engine):
+                check_delivered(engine.store, engine.api)  # confirm what went again
         except ApiError as exc:
             log.info("sign-out: results check postponed (%s)", type(exc).__name__)
         try:
