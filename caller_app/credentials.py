@@ -42,9 +42,7 @@ class Credentials:
                 type(exc).__name__ if exc else "no backend",
             )
 
-    def get(
-        self, server_url: str, username: str, former_url: str | None = None
-    ) -> str | None:
+    def get(self, server_url: str, username: str, former_url: str | None = None) -> str | None:
         """The token; when none is kept under `server_url` but one is under `former_url`
         (the same server as spelled before addresses were made canonical), it is moved
         to the new key and returned."""

@@ -164,9 +164,7 @@ class Leases:
         """When each held batch with unworked contacts wants renewing: half-way through
         its lease, and at least every `every_s` seconds."""
         with self._read() as s:
-            with_work = (
-                select(ContactRow.batch_id).where(ContactRow.worked.is_(False)).distinct()
-            )
+            with_work = select(ContactRow.batch_id).where(ContactRow.worked.is_(False)).distinct()
             rows = s.scalars(
                 select(BatchRow).where(BatchRow.released.is_(False), BatchRow.id.in_(with_work))
             )

@@ -170,9 +170,7 @@ def renew(engine: SyncEngine) -> None:
                 store.drop_batch(batch_id)
                 renewed = True
                 continue
-            lost += store.apply_renewal(
-                batch_id, renewal.lease_end(received), renewal.contact_ids
-            )
+            lost += store.apply_renewal(batch_id, renewal.lease_end(received), renewal.contact_ids)
             renewed = True
         engine.force_renew = False
     finally:

@@ -244,11 +244,26 @@ def test_another_api_version_is_incompatible(fake) -> None:
 
 # --- the lease contract (docs/api.md): lease proofs, seconds left, renewals, the check ----
 
-CONTACT = {"id": 21, "first_name": "Ada", "last_name": "Quill", "phone": "+442079460020",
-           "ward": "North", "attempt": 1, "previous_notes": [], "attributes": {},
-           "lease_proof": "cHJvb2Y"}
-BATCH = {"batch_id": 4, "campaign_id": 1, "lease_expires_at": "2026-11-26T18:45:00Z",
-         "lease_expires_in_s": 2700, "contacts": [CONTACT], "reason": None, "opens_at": None}
+CONTACT = {
+    "id": 21,
+    "first_name": "Ada",
+    "last_name": "Quill",
+    "phone": "+442079460020",
+    "ward": "North",
+    "attempt": 1,
+    "previous_notes": [],
+    "attributes": {},
+    "lease_proof": "cHJvb2Y",
+}
+BATCH = {
+    "batch_id": 4,
+    "campaign_id": 1,
+    "lease_expires_at": "2026-11-26T18:45:00Z",
+    "lease_expires_in_s": 2700,
+    "contacts": [CONTACT],
+    "reason": None,
+    "opens_at": None,
+}
 
 
 def test_a_lease_carries_seconds_left_and_each_contact_its_proof(fake, api) -> None:
@@ -279,12 +294,19 @@ def test_seconds_left_are_optional_and_lease_proof_is_not(fake, api) -> None:
 
 
 def test_holding_limit_is_a_reason_and_max_held_contacts_has_a_default(fake, api) -> None:
-    empty = {**BATCH, "batch_id": None, "lease_expires_at": None, "lease_expires_in_s": None,
-             "contacts": [], "reason": "holding_limit"}
+    empty = {
+        **BATCH,
+        "batch_id": None,
+        "lease_expires_at": None,
+        "lease_expires_in_s": None,
+        "contacts": [],
+        "reason": "holding_limit",
+    }
     fake.reply("POST", "/campaigns/1/batches", 200, empty)
     assert api.lease(1, 5, "r-1").reason == "holding_limit"
-    fake.reply("GET", "/campaigns", 200, {"campaigns": [campaign(), campaign(id=2,
-                                                         max_held_contacts=7)]})
+    fake.reply(
+        "GET", "/campaigns", 200, {"campaigns": [campaign(), campaign(id=2, max_held_contacts=7)]}
+    )
     fake.reply("GET", "/campaigns", 200, {"campaigns": [campaign(max_held_contacts="7")]})
     first, second = api.campaigns()
     assert (first.max_held_contacts, first.held_limit) == (40, 40)  # 2 x batch_size
@@ -294,10 +316,17 @@ def test_holding_limit_is_a_reason_and_max_held_contacts_has_a_default(fake, api
 
 
 def test_a_renewal_lists_the_contacts_still_held(fake, api) -> None:
-    reply = {"batch_id": 4, "lease_expires_at": "2026-11-26T18:45:00Z",
-             "lease_expires_in_s": 600, "contact_ids": [21, 23]}
-    bads = ({**reply, "contact_ids": None}, {**reply, "contact_ids": ["21"]},
-            {k: v for k, v in reply.items() if k != "contact_ids"})
+    reply = {
+        "batch_id": 4,
+        "lease_expires_at": "2026-11-26T18:45:00Z",
+        "lease_expires_in_s": 600,
+        "contact_ids": [21, 23],
+    }
+    bads = (
+        {**reply, "contact_ids": None},
+        {**reply, "contact_ids": ["21"]},
+        {k: v for k, v in reply.items() if k != "contact_ids"},
+    )
     for body in (reply, *bads):
         fake.reply("POST", "/batches/4/renew", 200, body)
     renewal = api.renew(4)
@@ -313,5 +342,5 @@ def test_the_results_check_returns_the_missing_ids(fake, api) -> None:
     assert api.check_results(["a", "b"]) == ("a",)
     with pytest.raises(ProtocolError):
         api.check_results(["a"])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at most 1000"):
         api.check_results(["x"] * 1001)

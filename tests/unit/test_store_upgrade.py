@@ -19,8 +19,12 @@ def _v1_database(path: Path) -> None:
     Base.metadata.create_all(engine)
     engine.dispose()
     with sqlite3.connect(path) as raw:
-        for table, column in (("contacts", "lease_proof"), ("results", "lease_proof"),
-                              ("results", "confirmed_at"), ("batches", "lease_set_at")):
+        for table, column in (
+            ("contacts", "lease_proof"),
+            ("results", "lease_proof"),
+            ("results", "confirmed_at"),
+            ("batches", "lease_set_at"),
+        ):
             raw.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         raw.execute("INSERT INTO account VALUES (1, ?, 'priya', 3, 'Priya Shah')", (OLD_URL,))
         raw.execute("INSERT INTO settings VALUES ('last_server_url', ?)", (OLD_URL,))

@@ -36,23 +36,48 @@ ACCOUNT = Account("https://bank.example.org", "priya", 3, "Priya Shah")
 
 def campaign(**over: Any) -> Campaign:
     values: dict[str, Any] = dict(
-        id=CID, name="N", seat="S", candidate="C", timezone="Europe/London",
-        calling_hours="09:00-21:00", calling_now=True, opens_at=None,
-        target_contacts_per_hour=20, batch_size=5, max_attempts=3, lease_minutes=45,
+        id=CID,
+        name="N",
+        seat="S",
+        candidate="C",
+        timezone="Europe/London",
+        calling_hours="09:00-21:00",
+        calling_now=True,
+        opens_at=None,
+        target_contacts_per_hour=20,
+        batch_size=5,
+        max_attempts=3,
+        lease_minutes=45,
         max_held_contacts=10,
     )
     return Campaign(**{**values, **over})
 
 
 def person(contact_id: int, batch_id: int) -> Contact:
-    return Contact(contact_id, batch_id, CID, "Zelda", "Quimby", "+442079460100", "Ward 1", 1,
-                   lease_proof=f"proof-{batch_id}-{contact_id}")
+    return Contact(
+        contact_id,
+        batch_id,
+        CID,
+        "Zelda",
+        "Quimby",
+        "+442079460100",
+        "Ward 1",
+        1,
+        lease_proof=f"proof-{batch_id}-{contact_id}",
+    )
 
 
 def lease(batch_id: int, ids: list[int], in_s: int | None = LEASE_S) -> Lease:
     # lease_expires_at says an hour: the app must go by the seconds left, on its own clock
-    return Lease(batch_id, CID, NOW + dt.timedelta(hours=1),
-                 tuple(person(i, batch_id) for i in ids), None, None, in_s)
+    return Lease(
+        batch_id,
+        CID,
+        NOW + dt.timedelta(hours=1),
+        tuple(person(i, batch_id) for i in ids),
+        None,
+        None,
+        in_s,
+    )
 
 
 class Rig:
@@ -68,8 +93,13 @@ class Rig:
         self.engine = self.new_engine(**engine)
 
     def new_engine(self, **kw: Any) -> SyncEngine:
-        options = {"backoff_base": 1.0, "backoff_cap": 8.0, "rng": random.Random(3),
-                   "renew_every_s": 3600.0, **kw}
+        options = {
+            "backoff_base": 1.0,
+            "backoff_cap": 8.0,
+            "rng": random.Random(3),
+            "renew_every_s": 3600.0,
+            **kw,
+        }
         engine = SyncEngine(self.store, self.api, CID, **options)  # type: ignore[arg-type]
         engine.status_changed.connect(self.statuses.append)
         engine.contacts_lost.connect(self.lost.append)
@@ -108,6 +138,7 @@ def rig(qapp, tmp_path: Path) -> Rig:  # type: ignore[no-untyped-def]
 
 # --- 1. leases are real -------------------------------------------------------------------
 
+
 def test_a_lapsed_lease_offers_nothing_and_a_renewal_keeps_only_the_listed(rig: Rig) -> None:
     store = rig.store
     store.add_batch(1, CID, NOW + dt.timedelta(minutes=45), [person(i, 1) for i in (1, 2, 3)])
@@ -133,8 +164,12 @@ def test_a_new_batch_never_queues_a_contact_twice(rig: Rig) -> None:
     store.add_batch(1, CID, NOW + dt.timedelta(minutes=45), [person(i, 1) for i in (1, 2, 3)])
     rig.record()  # contact 1 worked, its result not yet uploaded
     # the old lease lapsed on the server, which leased the same people to us again
-    assert store.add_batch(2, CID, NOW + dt.timedelta(minutes=45),
-                           [person(i, 2) for i in (1, 2, 3, 4, 5)]) == 4
+    assert (
+        store.add_batch(
+            2, CID, NOW + dt.timedelta(minutes=45), [person(i, 2) for i in (1, 2, 3, 4, 5)]
+        )
+        == 4
+    )
     assert rig.queue() == [2, 3, 4, 5]
     assert [r.lease_proof for r in store.results()][1:] == [f"proof-2-{i}" for i in (2, 3, 4, 5)]
 
@@ -211,10 +246,17 @@ def test_holding_limit_caps_the_request_and_empties_only_when_nothing_is_left(
 
 # --- 4. what parks a result ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "error",
-    [Rejected(status=400), Rejected(status=404, code="not_found"), Rejected(status=408),
-     Rejected(status=413, code="payload_too_large"), ServerError(status=502), ProtocolError()],
+    [
+        Rejected(status=400),
+        Rejected(status=404, code="not_found"),
+        Rejected(status=408),
+        Rejected(status=413, code="payload_too_large"),
+        ServerError(status=502),
+        ProtocolError(),
+    ],
     ids=["400", "404", "408", "413-alone", "502", "garbled"],
 )
 def test_a_refused_request_that_names_no_result_is_transient(rig: Rig, error: Exception) -> None:
@@ -243,7 +285,8 @@ def test_a_422_is_narrowed_down_to_the_one_result_it_parks(rig: Rig) -> None:
     rig.api.upload_filter = refuse
     rig.cycle()
     assert [(i.result.id, i.code) for i in rig.store.needs_attention()] == [
-        (bad, "validation_error")]
+        (bad, "validation_error")
+    ]
     assert set(rig.api.held) == set(ids) - {bad}
 
 
@@ -263,6 +306,7 @@ def test_a_named_rejection_parks_and_the_volunteer_can_retry_it(rig: Rig) -> Non
 
 
 # --- 5. each request on its own schedule --------------------------------------------------
+
 
 def test_a_failing_script_never_holds_up_uploads(rig: Rig) -> None:
     rig.store.add_batch(1, CID, NOW + dt.timedelta(minutes=45), [person(i, 1) for i in (1, 2)])
@@ -284,12 +328,14 @@ def test_a_throttled_lease_waits_its_retry_after_alone(rig: Rig) -> None:
     rig.record()
     rig.clock.advance(seconds=60)
     calls = rig.cycle()
-    assert "post_results" in calls and "lease" not in calls
+    assert "post_results" in calls
+    assert "lease" not in calls
     rig.clock.advance(seconds=61)
     assert "lease" in rig.cycle()
 
 
 # --- 7. reconciliation and lease proofs ---------------------------------------------------
+
 
 def test_each_session_start_sends_again_what_a_restored_server_lost(rig: Rig) -> None:
     rig.store.add_batch(1, CID, NOW + dt.timedelta(minutes=45), [person(i, 1) for i in (1, 2)])
@@ -335,6 +381,5 @@ def test_the_lease_proof_goes_from_contact_to_result_to_payload(rig: Rig) -> Non
     rig.cycle()
     assert rig.api.held[result_id]["lease_proof"] == "proof-1-1"
     c = person(1, 1)
-    fix = rig.store.record_correction(
-        result_id, ResultDraft(c.id, 1, CID, "answered", NOW, 30))
+    fix = rig.store.record_correction(result_id, ResultDraft(c.id, 1, CID, "answered", NOW, 30))
     assert fix.lease_proof == "proof-1-1"  # its original's proof, contact gone or not
