@@ -8,6 +8,7 @@ here logs request bodies, tokens, names or numbers.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +21,7 @@ from caller_server.api import errors as api_errors
 from caller_server.api import router
 from caller_server.api.schemas import Health
 from caller_server.db import is_sqlite, make_engine, resolve_db_url, session_factory
+from caller_server.leasing import DEFAULT_LEASES_PER_MINUTE
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +117,23 @@ class GuardMiddleware:
                 await _send_json(send, 500, _SERVER_ERROR)
 
 
+ENV_LEASES_PER_MINUTE = "CALLER_SERVER_LEASES_PER_MINUTE"
+
+
+def leases_per_minute() -> int:
+    """New batches a volunteer may lease per minute (env CALLER_SERVER_LEASES_PER_MINUTE)."""
+    raw = os.environ.get(ENV_LEASES_PER_MINUTE, "").strip()
+    if not raw:
+        return DEFAULT_LEASES_PER_MINUTE
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{ENV_LEASES_PER_MINUTE} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"{ENV_LEASES_PER_MINUTE} must be at least 1, not {value}")
+    return value
+
+
 def create_app(db_url: str | None = None) -> FastAPI:
     """The API on the database at `db_url` (else env CALLER_SERVER_DB, else the default)."""
     url = resolve_db_url(db_url)
@@ -138,6 +157,7 @@ def create_app(db_url: str | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.read_sessions = session_factory(reader)
+    app.state.leases_per_minute = leases_per_minute()
     api_errors.install(app)
 
     @app.get("/api/v1/health", response_model=Health, tags=["health"])

@@ -60,3 +60,22 @@ def next_opening(hours: str, tz: str, now: dt.datetime) -> dt.datetime | None:
         if opening > now:
             return opening
     return None  # unreachable for a well-formed window
+
+
+def closes_at(hours: str, tz: str, now: dt.datetime) -> dt.datetime | None:
+    """When the window open at `now` ends (UTC): a lease never runs past it.
+
+    None when calling never closes ("00:00-24:00") or is closed at `now`.
+    """
+    if is_always(hours) or not is_open(hours, tz, now):
+        return None
+    start, end = parse_hours(hours)
+    zone = ZoneInfo(tz)
+    local = now.astimezone(zone)
+    day = local.date()
+    if start > end and _minute_of_day(local) >= start:
+        day += dt.timedelta(days=1)  # a window across midnight ends tomorrow
+    if end == 24 * 60:
+        day, end = day + dt.timedelta(days=1), 0
+    closing = dt.datetime.combine(day, dt.time(end // 60, end % 60), tzinfo=zone)
+    return closing.astimezone(dt.UTC)

@@ -30,8 +30,10 @@ _BRACED = re.compile(r"\{([^{}]*)\}")
 _MARKDOWN_LIMIT = 20_000
 _TOP_KEYS = {
     "name", "seat", "candidate", "timezone", "calling_hours", "target_contacts_per_hour",
-    "batch_size", "max_attempts", "lease_minutes", "script", "questions", "outcomes",
+    "batch_size", "max_attempts", "lease_minutes", "max_held_contacts", "script", "questions",
+    "outcomes",
 }  # fmt: skip
+MAX_HELD_CONTACTS = 5000
 _SCRIPT_KEYS = {"intro", "crib_sheet", "candidate_bio"}
 _QUESTION_KEYS = {"key", "text", "kind", "options"}
 _OUTCOME_KEYS = {"code", "label", "reached", "final", "retry_after_minutes", "needs_callback_time"}
@@ -71,10 +73,15 @@ class CampaignSpec:
     batch_size: int = 20
     max_attempts: int = 3
     lease_minutes: int = 45
+    max_held_contacts: int | None = None  # None: twice batch_size
     crib_sheet: str = ""
     candidate_bio: str = ""
     questions: tuple[Question, ...] = ()
     outcomes: tuple[OutcomeSpec, ...] | None = None  # None: the server's defaults
+
+    def held_limit(self) -> int:
+        """Live contacts one volunteer may hold: the file's value, else two batches."""
+        return self.max_held_contacts or 2 * self.batch_size
 
     def script(self) -> dict[str, Any]:
         """The script JSON stored with the campaign, outcomes written out in full.
@@ -145,6 +152,7 @@ def create_campaign(session: Session, spec: CampaignSpec) -> int:
         batch_size=spec.batch_size,
         max_attempts=spec.max_attempts,
         lease_minutes=spec.lease_minutes,
+        max_held_contacts=spec.held_limit(),
         active=True,
         script=script,
         script_version=script_version(script),
@@ -185,6 +193,14 @@ def _build(data: dict[str, Any]) -> CampaignSpec:
         "questions": _questions(data.get("questions", [])),
         "outcomes": _outcomes(data["outcomes"]) if "outcomes" in data else None,
     }
+    if "max_held_contacts" in data:
+        held = _int(data, "max_held_contacts", 1, MAX_HELD_CONTACTS, 0)
+        if held < kwargs["batch_size"]:
+            raise CampaignFileError(
+                f"max_held_contacts: must be at least batch_size ({kwargs['batch_size']}), "
+                f"not {held}, or no full batch could ever be leased"
+            )
+        kwargs["max_held_contacts"] = held
     return CampaignSpec(**kwargs)
 
 

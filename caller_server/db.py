@@ -1,6 +1,7 @@
 """Engine factory and database location.
 
-SQLite gets WAL, a busy timeout and `BEGIN IMMEDIATE` for every transaction, so that
+SQLite gets WAL with `synchronous=FULL` (a commit the client was told about survives a
+power cut; NORMAL may lose the last transactions in WAL mode), a busy timeout and `BEGIN IMMEDIATE` for every transaction, so that
 concurrent writers queue instead of failing with "database is locked" (pysqlite's
 default deferred BEGIN upgrades to a write lock too late to wait for it).
 """
@@ -50,7 +51,7 @@ def make_engine(url: str, *, reader: bool = False) -> Engine:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()

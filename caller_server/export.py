@@ -1,4 +1,9 @@
-"""Export a campaign's results as CSV, one row per stored result, streamed.
+"""Export a campaign's results as CSV, one row per call, streamed.
+
+A corrected call is one row: the current result of its chain (a result that another
+result supersedes is left out), so the export counts what the tallies count. The
+`late` and `outside_hours` columns flag results that came after their lease lapsed or
+were recorded outside the campaign's calling hours; both are kept, never dropped.
 
 Rows are fetched ``yield_per`` at a time (a server-side cursor on PostgreSQL), so a
 campaign with millions of results never sits in memory; the HTTP endpoint can hand
@@ -25,7 +30,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from caller_server.db import make_engine
 from caller_server.models import Campaign, Contact, Result, Volunteer
@@ -34,7 +39,7 @@ from caller_server.timeutil import iso_z
 HEADER = (
     "result_id", "campaign_id", "contact_id", "first_name", "last_name", "phone", "ward",
     "outcome", "answers", "notes", "volunteer", "started_at", "duration_s", "callback_at",
-    "recorded_at", "received_at", "late",
+    "recorded_at", "received_at", "late", "outside_hours",
 )  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _E164 = re.compile(r"^\+[1-9]\d{5,14}$")
@@ -56,10 +61,11 @@ def safe_cell(value: str) -> str:
 
 
 def iter_rows(session: Session, campaign_id: int) -> Iterator[list[str]]:
-    """The header, then one list of cells per result, oldest received first."""
+    """The header, then one list of cells per current result, oldest received first."""
     if session.get(Campaign, campaign_id) is None:
         raise ExportError(f"no campaign with id {campaign_id}")
     yield list(HEADER)
+    newer = aliased(Result)
     query = (
         select(
             Result,
@@ -71,7 +77,10 @@ def iter_rows(session: Session, campaign_id: int) -> Iterator[list[str]]:
         )
         .join(Contact, Contact.id == Result.contact_id)
         .join(Volunteer, Volunteer.id == Result.volunteer_id)
-        .where(Result.campaign_id == campaign_id)
+        .where(
+            Result.campaign_id == campaign_id,
+            ~select(newer.id).where(newer.supersedes == Result.id).exists(),
+        )
         .order_by(Result.received_at, Result.id)
         .execution_options(yield_per=YIELD_PER)
     )
@@ -99,6 +108,7 @@ def _row(result: Result, first: str, last: str, phone: str, ward: str, username:
         iso_z(result.recorded_at) or "",
         iso_z(result.received_at) or "",
         "true" if result.late else "false",
+        "true" if result.outside_hours else "false",
     ]
 
 

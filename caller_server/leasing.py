@@ -5,23 +5,48 @@ volunteers never wait for each other nor get the same contact. SQLite has no row
 locks (SQLAlchemy silently drops `with_for_update` there); its engine starts every
 transaction with `BEGIN IMMEDIATE`, so lease transactions run one after another.
 A contact is in a live lease while `batch_id` is set and `lease_expires_at` is ahead.
+
+The edges (docs/api.md): a lease never runs past the end of tonight's calling hours; a
+volunteer holds at most the campaign's `max_held_contacts` live contacts and may
+create at most `leases_per_minute` batches a minute (counted in the database, so every
+server process sees the same count); renewing revives a lapsed lease for contacts
+nobody else has leased since; each contact carries a `lease_proof` (lease_proof.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, exists, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from caller_server import calling_hours
-from caller_server.models import Batch, BatchContact, Campaign, Contact, Result, Suppression
+from caller_server import calling_hours, lease_proof
+from caller_server.models import (
+    Batch,
+    BatchContact,
+    Campaign,
+    Contact,
+    Result,
+    Suppression,
+    Volunteer,
+)
 from caller_server.timeutil import as_utc
 
 MAX_BATCH_SIZE = 50
+DEFAULT_LEASES_PER_MINUTE = 6
+RATE_WINDOW = dt.timedelta(seconds=60)
+
+
+class Throttled(Exception):
+    """Too many new batches in the last minute; `retry_after` seconds until one more fits."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
 
 
 class NotFound(LookupError):
@@ -36,6 +61,27 @@ class BatchView:
     contacts: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None
     opens_at: dt.datetime | None = None
+    lease_expires_in_s: int | None = None
+
+
+@dataclass
+class RenewView:
+    batch_id: int
+    lease_expires_at: dt.datetime
+    lease_expires_in_s: int
+    contact_ids: list[int]
+
+
+def seconds_left(expires: dt.datetime, now: dt.datetime) -> int:
+    """Whole seconds of lease left by the server's clock (never negative)."""
+    return max(0, int((as_utc(expires) - now).total_seconds()))
+
+
+def lease_end(campaign: Campaign, now: dt.datetime) -> dt.datetime:
+    """Now + the campaign's lease, cut at the end of tonight's calling hours."""
+    expires = now + dt.timedelta(minutes=campaign.lease_minutes)
+    closes = calling_hours.closes_at(campaign.calling_hours, campaign.timezone, now)
+    return min(expires, closes) if closes is not None else expires
 
 
 def _suppressed(campaign_id: int):  # type: ignore[no-untyped-def]
@@ -45,7 +91,10 @@ def _suppressed(campaign_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _contact_views(session: Session, contacts: list[Contact]) -> list[dict[str, Any]]:
+def _contact_views(
+    session: Session, contacts: list[Contact], volunteer_id: int, batch_id: int
+) -> list[dict[str, Any]]:
+    secret = lease_proof.server_secret(session) if contacts else b""
     ids = [c.id for c in contacts]
     notes: dict[int, list[str]] = {i: [] for i in ids}
     if ids:
@@ -66,6 +115,7 @@ def _contact_views(session: Session, contacts: list[Contact]) -> list[dict[str, 
             "attempt": c.attempts + 1,
             "previous_notes": notes[c.id],
             "attributes": {str(k): str(v) for k, v in (c.attributes or {}).items()},
+            "lease_proof": lease_proof.make(secret, volunteer_id, batch_id, c.id),
         }
         for c in contacts
     ]
@@ -106,7 +156,7 @@ def _pick(session: Session, campaign_id: int, size: int, now: dt.datetime) -> li
     return ordered[:size]
 
 
-def batch_view(session: Session, batch: Batch) -> BatchView:
+def batch_view(session: Session, batch: Batch, now: dt.datetime) -> BatchView:
     """The batch with the contacts still leased in it."""
     contacts = session.scalars(
         select(Contact)
@@ -119,7 +169,8 @@ def batch_view(session: Session, batch: Batch) -> BatchView:
         campaign_id=batch.campaign_id,
         batch_id=batch.id,
         lease_expires_at=as_utc(batch.expires_at),
-        contacts=_contact_views(session, list(contacts)),
+        contacts=_contact_views(session, list(contacts), batch.volunteer_id, batch.id),
+        lease_expires_in_s=seconds_left(batch.expires_at, now),
     )
 
 
@@ -137,6 +188,36 @@ def _existing(session: Session, volunteer_id: int, request_id: str) -> Batch | N
     )
 
 
+def _held_by(session: Session, campaign_id: int, volunteer_id: int, now: dt.datetime) -> int:
+    """How many live leased contacts of the campaign this volunteer holds."""
+    return int(session.scalar(
+        select(func.count()).select_from(Contact)
+        .join(Batch, Batch.id == Contact.batch_id)
+        .where(Contact.campaign_id == campaign_id, Batch.volunteer_id == volunteer_id,
+               Contact.state != "done", Contact.lease_expires_at > now)
+    ) or 0)
+
+
+def _check_rate(session: Session, volunteer_id: int, limit: int, now: dt.datetime) -> None:
+    """Throttled when the volunteer created `limit` batches in the last minute.
+
+    The volunteer's row is locked first (PostgreSQL), so two requests of one volunteer
+    in two processes cannot both see room for one more batch.
+    """
+    session.execute(
+        select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update()
+    ).all()
+    recent = session.scalars(
+        select(Batch.created_at)
+        .where(Batch.volunteer_id == volunteer_id, Batch.created_at > now - RATE_WINDOW)
+        .order_by(Batch.created_at)
+    ).all()
+    if len(recent) >= limit:
+        oldest = as_utc(recent[len(recent) - limit])
+        wait = (oldest + RATE_WINDOW - now).total_seconds()
+        raise Throttled(max(1, math.ceil(wait)))
+
+
 def lease_batch(
     session: Session,
     campaign: Campaign,
@@ -144,17 +225,26 @@ def lease_batch(
     size: int,
     request_id: str,
     now: dt.datetime,
+    leases_per_minute: int = DEFAULT_LEASES_PER_MINUTE,
 ) -> BatchView:
-    """Lease up to `size` contacts and commit; the same request_id returns the same batch."""
+    """Lease up to `size` contacts and commit; the same request_id returns the same batch.
+
+    Raises Throttled past `leases_per_minute`; a repeated request_id is never limited.
+    """
     earlier = _existing(session, volunteer_id, request_id)
     if earlier is not None:
-        return batch_view(session, earlier)
+        return batch_view(session, earlier, now)
     if not calling_hours.is_open(campaign.calling_hours, campaign.timezone, now):
         opens = calling_hours.next_opening(campaign.calling_hours, campaign.timezone, now)
         return BatchView(campaign.id, reason="outside_calling_hours", opens_at=opens)
+    _check_rate(session, volunteer_id, leases_per_minute, now)
+    room = campaign.max_held_contacts - _held_by(session, campaign.id, volunteer_id, now)
+    if room <= 0:
+        session.rollback()
+        return BatchView(campaign.id, reason="holding_limit")
 
-    size = max(1, min(size, MAX_BATCH_SIZE))
-    expires = now + dt.timedelta(minutes=campaign.lease_minutes)
+    size = max(1, min(size, MAX_BATCH_SIZE, room))
+    expires = lease_end(campaign, now)
     batch = Batch(campaign_id=campaign.id, volunteer_id=volunteer_id, request_id=request_id,
                   created_at=now, expires_at=expires)
     try:
@@ -166,7 +256,7 @@ def lease_batch(
         earlier = _existing(session, volunteer_id, request_id)
         if earlier is None:
             raise
-        return batch_view(session, earlier)
+        return batch_view(session, earlier, now)
 
     picked = _pick(session, campaign.id, size, now)
     if not picked:
@@ -183,41 +273,78 @@ def lease_batch(
         BatchContact(batch_id=batch.id, contact_id=cid, position=i) for i, cid in enumerate(ids)
     )
     session.flush()
-    view = BatchView(campaign.id, batch.id, expires, _contact_views(session, list(picked)))
+    view = BatchView(campaign.id, batch.id, expires,
+                     _contact_views(session, list(picked), volunteer_id, batch.id),
+                     lease_expires_in_s=seconds_left(expires, now))
     session.commit()
     return view
 
 
-def renew(session: Session, batch: Batch, now: dt.datetime) -> dt.datetime:
-    """Extend the lease of a batch and of the contacts still leased in it (caller commits)."""
+def renew(session: Session, batch: Batch, now: dt.datetime) -> RenewView:
+    """Extend the lease of the contacts this batch still holds (caller commits).
+
+    Held: the contact still points at this batch (nobody leased it since, no result
+    moved it), is not done and not suppressed. A lapsed lease is revived for those;
+    suppressed ones are let go. The lease ends at the end of tonight's calling hours;
+    outside them it is not extended. The caller has locked the batch row: batches
+    before contacts, the lock order of result ingest.
+    """
     campaign = session.get(Campaign, batch.campaign_id)
-    minutes = campaign.lease_minutes if campaign else 45
-    expires = now + dt.timedelta(minutes=minutes)
-    # Contacts before the batch row: the same lock order as result ingest, so no deadlock.
-    session.execute(
-        update(Contact).where(Contact.batch_id == batch.id).values(lease_expires_at=expires)
-    )
-    batch.expires_at = expires
+    assert campaign is not None
+    rows = session.execute(
+        select(Contact.id, _suppressed(campaign.id))
+        .where(Contact.batch_id == batch.id, Contact.state != "done")
+        .order_by(Contact.id)
+        .with_for_update(of=Contact)
+    ).all()
+    held = [cid for cid, suppressed in rows if not suppressed]
+    let_go = [cid for cid, suppressed in rows if suppressed]
+    if let_go:
+        session.execute(
+            update(Contact).where(Contact.id.in_(let_go))
+            .values(batch_id=None, lease_expires_at=None, state="available")
+            .execution_options(synchronize_session=False)
+        )
+    expires = as_utc(batch.expires_at)
+    if calling_hours.is_open(campaign.calling_hours, campaign.timezone, now):
+        expires = lease_end(campaign, now)
+        batch.expires_at = expires
+        if held:
+            session.execute(
+                update(Contact).where(Contact.id.in_(held))
+                .values(lease_expires_at=expires, state="leased")
+                .execution_options(synchronize_session=False)
+            )
     session.flush()
-    return expires
+    return RenewView(batch.id, expires, seconds_left(expires, now), held)
 
 
 def release(
     session: Session, batch: Batch, contact_ids: list[int] | None, now: dt.datetime
 ) -> int:
-    """Return this batch's contacts without a result to the pool (caller commits)."""
-    stmt = update(Contact).where(Contact.batch_id == batch.id)
+    """Return this batch's contacts without a result to the pool (caller commits).
+
+    Each contact released is marked in `batch_contacts`, so a result the volunteer
+    sends for it afterwards is refused (`not_leased`).
+    """
+    stmt = select(Contact.id).where(Contact.batch_id == batch.id, Contact.state != "done")
     if contact_ids is not None:
         stmt = stmt.where(Contact.id.in_(contact_ids))
-    result = session.execute(
-        stmt.values(
-            batch_id=None,
-            lease_expires_at=None,
-            state=case((Contact.state == "done", "done"), else_="available"),
+    ids = list(session.scalars(stmt.order_by(Contact.id).with_for_update()))
+    if ids:
+        session.execute(
+            update(Contact).where(Contact.id.in_(ids))
+            .values(batch_id=None, lease_expires_at=None, state="available")
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
-    left = session.scalar(select(Contact.id).where(Contact.batch_id == batch.id).limit(1))
+        session.execute(
+            update(BatchContact)
+            .where(BatchContact.batch_id == batch.id, BatchContact.contact_id.in_(ids))
+            .values(released_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    left = session.scalar(select(Contact.id).where(
+        Contact.batch_id == batch.id, Contact.state != "done").limit(1))
     if left is None:
         batch.released_at = now
-    return int(result.rowcount or 0)
+    return len(ids)

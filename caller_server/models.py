@@ -19,12 +19,18 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _twice_the_batch(context: Any) -> int:
+    """Default `max_held_contacts`: two batches, so a volunteer can lease the next early."""
+    return 2 * int(context.get_current_parameters().get("batch_size") or 20)
 
 
 class Base(DeclarativeBase):
@@ -44,6 +50,8 @@ class Campaign(Base):
     batch_size: Mapped[int] = mapped_column(Integer, default=20)
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)
     lease_minutes: Mapped[int] = mapped_column(Integer, default=45)
+    # At most this many live leased contacts per volunteer: one caller cannot take it all.
+    max_held_contacts: Mapped[int] = mapped_column(Integer, default=_twice_the_batch)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # {"intro", "crib_sheet", "candidate_bio", "questions": [...], "outcomes": [...]}
     script: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -112,6 +120,8 @@ class Contact(Base):
         ForeignKey("batches.id", ondelete="SET NULL"), default=None, index=True
     )
     lease_expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # The result that last moved this contact: only its correction may reopen a done one.
+    last_result_id: Mapped[str | None] = mapped_column(String(36), default=None)
 
 
 class Batch(Base):
@@ -141,6 +151,8 @@ class BatchContact(Base):
         ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Released by the volunteer: a result for it afterwards is `not_leased`.
+    released_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     batch: Mapped[Batch] = relationship(back_populates="members")
 
@@ -166,11 +178,16 @@ class Result(Base):
     duration_s: Mapped[int] = mapped_column(Integer, default=0)
     recorded_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     callback_at: Mapped[dt.datetime | None] = mapped_column(default=None)
-    supersedes: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    # Unique: one correction per result, so a corrected call counts once.
+    supersedes: Mapped[str | None] = mapped_column(
+        String(36), default=None, index=True, unique=True
+    )
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     # Another volunteer's result reached the same contact first (lease expired, re-leased).
     double_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Recorded outside the campaign's calling hours: kept, and flagged for the organiser.
+    outside_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # SHA-256 of the canonical payload: a re-send with another payload is a conflict.
     payload_hash: Mapped[str] = mapped_column(String(64))
 
@@ -188,3 +205,15 @@ class Suppression(Base):
     )
     reason: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The result that caused it (NULL for older rows and CLI imports): its correction
+    # lifts the suppression.
+    result_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+
+
+class ServerSetting(Base):
+    """Server-wide values kept with the data, such as the lease-proof secret."""
+
+    __tablename__ = "server_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from caller_server import leasing
 from caller_server.api.deps import CurrentVolunteer, DbSession, active_campaign, db_call
@@ -17,7 +17,7 @@ from caller_server.api.schemas import (
     RenewOut,
 )
 from caller_server.models import Batch
-from caller_server.timeutil import as_utc, utcnow
+from caller_server.timeutil import utcnow
 
 router = APIRouter(tags=["batches"])
 
@@ -25,7 +25,8 @@ router = APIRouter(tags=["batches"])
 def batch_out(view: leasing.BatchView) -> BatchOut:
     return BatchOut.model_validate(
         {"batch_id": view.batch_id, "campaign_id": view.campaign_id,
-         "lease_expires_at": view.lease_expires_at, "contacts": view.contacts,
+         "lease_expires_at": view.lease_expires_at,
+         "lease_expires_in_s": view.lease_expires_in_s, "contacts": view.contacts,
          "reason": view.reason, "opens_at": view.opens_at}
     )
 
@@ -37,13 +38,19 @@ def _own(session: DbSession, batch_id: int, volunteer_id: int, lock: bool = Fals
         raise ApiError(404, "No such batch.") from None
 
 
-@router.post("/campaigns/{campaign_id}/batches", response_model=BatchOut, responses=ERRORS)
+@router.post("/campaigns/{campaign_id}/batches", response_model=BatchOut,
+             responses={**ERRORS, 429: ERRORS[404]})
 @db_call
-def lease(campaign_id: IdPath, body: BatchIn, volunteer: CurrentVolunteer,
+def lease(campaign_id: IdPath, body: BatchIn, request: Request, volunteer: CurrentVolunteer,
           session: DbSession) -> BatchOut:
     campaign = active_campaign(session, campaign_id)
-    view = leasing.lease_batch(session, campaign, volunteer.id, body.size,
-                               str(body.request_id), utcnow())
+    try:
+        view = leasing.lease_batch(session, campaign, volunteer.id, body.size,
+                                   str(body.request_id), utcnow(),
+                                   request.app.state.leases_per_minute)
+    except leasing.Throttled as exc:
+        raise ApiError(429, f"Too many batches at once. Try again in {exc.retry_after} "
+                       "seconds.", headers={"Retry-After": str(exc.retry_after)}) from None
     return batch_out(view)
 
 
@@ -51,7 +58,7 @@ def lease(campaign_id: IdPath, body: BatchIn, volunteer: CurrentVolunteer,
 @db_call
 def get_batch(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession) -> BatchOut:
     batch = _own(session, batch_id, volunteer.id)
-    return batch_out(leasing.batch_view(session, batch))
+    return batch_out(leasing.batch_view(session, batch, utcnow()))
 
 
 @router.post("/batches/{batch_id}/renew", response_model=RenewOut,
@@ -61,9 +68,10 @@ def renew(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession) -> 
     batch = _own(session, batch_id, volunteer.id, lock=True)
     if batch.released_at is not None:
         raise ApiError(409, "This batch was released.", code="conflict")
-    expires = leasing.renew(session, batch, utcnow())
+    view = leasing.renew(session, batch, utcnow())
     session.commit()
-    return RenewOut(batch_id=batch.id, lease_expires_at=as_utc(expires))
+    return RenewOut(batch_id=view.batch_id, lease_expires_at=view.lease_expires_at,
+                    lease_expires_in_s=view.lease_expires_in_s, contact_ids=view.contact_ids)
 
 
 @router.post("/batches/{batch_id}/release", response_model=ReleaseOut, responses=ERRORS)

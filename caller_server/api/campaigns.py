@@ -35,7 +35,7 @@ def campaign_out(campaign: Campaign) -> CampaignOut:
         opens_at=calling_hours.next_opening(hours, tz, now),
         target_contacts_per_hour=campaign.target_contacts_per_hour,
         batch_size=campaign.batch_size, max_attempts=campaign.max_attempts,
-        lease_minutes=campaign.lease_minutes,
+        lease_minutes=campaign.lease_minutes, max_held_contacts=campaign.max_held_contacts,
     )
 
 

@@ -50,8 +50,17 @@ def error_response(
     return JSONResponse({"error": {"code": code, "message": message}}, status, headers=headers)
 
 
+def _printable(part: object) -> str:
+    """A location part safe to echo: an answer key may hold NUL or a lone surrogate, and
+    a lone surrogate cannot even be encoded into the UTF-8 reply."""
+    text = str(part)[:64]
+    return "".join(c if c.isprintable() and not "\ud800" <= c <= "\udfff" else "?"
+                   for c in text)
+
+
 def _describe(err: dict[str, Any]) -> str:
-    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    loc = [_printable(p) for p in err.get("loc", ())
+           if p not in ("body", "query", "path", "header")]
     where = ".".join(loc) or "the request"
     msg = str(err.get("msg", "is invalid"))
     if err.get("type") == "json_invalid":

@@ -1,4 +1,10 @@
-"""Request and reply bodies. Strict types and length limits, so OpenAPI tells the truth."""
+"""Request and reply bodies. Strict types and length limits, so OpenAPI tells the truth.
+
+Every string that comes in is a `CleanStr` (or `NotesStr`) and every timestamp a
+`TsIn`: control characters, lone surrogates and timestamps outside 2000-2099 (UTC) are
+a 422 naming the field, never a database error later (PostgreSQL refuses NUL, and
+year 1 or 9999 overflow when moved to UTC).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from uuid import UUID
 
 from fastapi import Path
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -27,8 +34,23 @@ def _must_be_text(value: Any) -> Any:
     return value
 
 
-# A timestamp in: ISO 8601 string with an offset. Out: UTC with a Z.
-TsIn = Annotated[AwareDatetime, BeforeValidator(_must_be_text)]
+TS_MIN = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+TS_MAX = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)  # excluded
+
+
+def _in_range(value: dt.datetime) -> dt.datetime:
+    """Within [2000-01-01, 2100-01-01) UTC; year 1 or 9999 with an offset would overflow."""
+    try:
+        utc = value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        utc = None
+    if utc is None or not TS_MIN <= utc < TS_MAX:
+        raise ValueError("must be between 2000-01-01 and 2100-01-01 (UTC)")
+    return value
+
+
+# A timestamp in: ISO 8601 string with an offset, 2000-2099. Out: UTC with a Z.
+TsIn = Annotated[AwareDatetime, BeforeValidator(_must_be_text), AfterValidator(_in_range)]
 TsOut = Annotated[dt.datetime, PlainSerializer(iso_z, return_type=str)]
 
 
@@ -39,6 +61,31 @@ def _must_be_uuid_text(value: Any) -> Any:
 
 
 Uuid = Annotated[UUID, BeforeValidator(_must_be_uuid_text)]
+
+_CONTROL = frozenset(chr(c) for c in (*range(0x20), 0x7F))
+_NOTES_CONTROL = _CONTROL - {"\t", "\n"}
+
+
+def _clean(value: str, banned: frozenset[str]) -> str:
+    for char in value:
+        if char in banned:
+            raise ValueError(f"must not hold control characters (U+{ord(char):04X})")
+        if "\ud800" <= char <= "\udfff":
+            raise ValueError("must not hold lone surrogates")
+    return value
+
+
+def _clean_text(value: str) -> str:
+    return _clean(value, _CONTROL)
+
+
+def _clean_notes(value: str) -> str:
+    return _clean(value, _NOTES_CONTROL)
+
+
+# Text in: no control characters or lone surrogates (notes may hold tab and newline).
+CleanStr = Annotated[StrictStr, AfterValidator(_clean_text)]
+NotesStr = Annotated[StrictStr, AfterValidator(_clean_notes)]
 Role = Literal["caller", "organiser"]
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns (PostgreSQL `integer`)
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
@@ -52,8 +99,8 @@ class Health(BaseModel):
 
 
 class LoginIn(BaseModel):
-    username: Annotated[StrictStr, Field(min_length=1, max_length=100)]
-    password: Annotated[StrictStr, Field(min_length=1, max_length=1024)]
+    username: Annotated[CleanStr, Field(min_length=1, max_length=100)]
+    password: Annotated[CleanStr, Field(min_length=1, max_length=1024)]
 
 
 class VolunteerOut(BaseModel):
@@ -90,6 +137,7 @@ class CampaignOut(BaseModel):
     batch_size: int
     max_attempts: int
     lease_minutes: int
+    max_held_contacts: int
 
 
 class CampaignsOut(BaseModel):
@@ -137,20 +185,24 @@ class ContactOut(BaseModel):
     attempt: int
     previous_notes: list[str]
     attributes: dict[str, str]
+    lease_proof: str
 
 
 class BatchOut(BaseModel):
     batch_id: int | None
     campaign_id: int
     lease_expires_at: TsOut | None
+    lease_expires_in_s: int | None
     contacts: list[ContactOut]
-    reason: Literal["outside_calling_hours", "no_contacts"] | None
+    reason: Literal["outside_calling_hours", "no_contacts", "holding_limit"] | None
     opens_at: TsOut | None
 
 
 class RenewOut(BaseModel):
     batch_id: int
     lease_expires_at: TsOut
+    lease_expires_in_s: int
+    contact_ids: list[int]
 
 
 class ReleaseIn(BaseModel):
@@ -161,30 +213,39 @@ class ReleaseOut(BaseModel):
     released: int
 
 
-TextAnswer = Annotated[StrictStr, Field(max_length=2000)]
-Answer = TextAnswer | Annotated[list[Annotated[StrictStr, Field(max_length=500)]],
+TextAnswer = Annotated[CleanStr, Field(max_length=2000)]
+Answer = TextAnswer | Annotated[list[Annotated[CleanStr, Field(max_length=500)]],
                                 Field(max_length=100)]
-AnswerKey = Annotated[str, Field(min_length=1, max_length=64)]
+AnswerKey = Annotated[CleanStr, Field(min_length=1, max_length=64)]
 
 
 class ResultIn(BaseModel):
     id: Uuid
     batch_id: Id
     contact_id: Id
-    outcome: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+    outcome: Annotated[CleanStr, Field(min_length=1, max_length=64)]
     answers: Annotated[dict[AnswerKey, Answer], Field(max_length=100)] = Field(
         default_factory=dict
     )
-    notes: Annotated[StrictStr, Field(max_length=4000)] = ""
+    notes: Annotated[NotesStr, Field(max_length=4000)] = ""
     started_at: TsIn
     duration_s: Annotated[StrictInt, Field(ge=0, le=7 * 24 * 3600)]
     recorded_at: TsIn | None = None
     callback_at: TsIn | None = None
     supersedes: Uuid | None = None
+    lease_proof: Annotated[CleanStr, Field(max_length=128)] | None = None
 
 
 class ResultsIn(BaseModel):
     results: Annotated[list[ResultIn], Field(max_length=200)]
+
+
+class CheckIn(BaseModel):
+    ids: Annotated[list[Uuid], Field(max_length=1000)]
+
+
+class CheckOut(BaseModel):
+    missing: list[str]
 
 
 class RejectedOut(BaseModel):

@@ -43,7 +43,9 @@ def test_lease_shape_and_no_overlap(caller: Api, caller2: Api, seeded: Seeded) -
     assert _ts(b1["lease_expires_at"]) > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=40)
     contact = b1["contacts"][0]
     assert set(contact) == {"id", "first_name", "last_name", "phone", "ward", "attempt",
-                            "previous_notes", "attributes"}
+                            "previous_notes", "attributes", "lease_proof"}
+    assert 40 * 60 < b1["lease_expires_in_s"] <= 45 * 60
+    assert len(contact["lease_proof"]) == 32
     assert contact["phone"].startswith("+44")
     assert contact["attempt"] == 1
     assert contact["attributes"] == {"age_band": "30-45"}
@@ -72,7 +74,7 @@ def test_same_request_id_returns_the_same_batch(caller: Api, caller2: Api,
 
 
 def test_size_is_capped_at_50(caller: Api, seeded: Seeded) -> None:
-    cid = seed_campaign(seeded.db_url)
+    cid = seed_campaign(seeded.db_url, max_held_contacts=100)
     seed_contacts(seeded.db_url, cid, 60)
     assert len(caller.lease(cid, 50)["contacts"]) == 50
     for size in (51, 0, -1):

@@ -26,7 +26,7 @@ def test_campaign_list_has_settings(caller: Api, seeded: Seeded) -> None:
         "candidate": "Sam Example", "timezone": "Europe/London",
         "calling_hours": "00:00-24:00", "calling_now": True, "opens_at": None,
         "target_contacts_per_hour": 20, "batch_size": 20, "max_attempts": 3,
-        "lease_minutes": 45,
+        "lease_minutes": 45, "max_held_contacts": 40,  # default: twice the batch size
     }
     assert campaigns[closed]["calling_now"] is False
     opens = dt.datetime.fromisoformat(campaigns[closed]["opens_at"].replace("Z", "+00:00"))

@@ -42,6 +42,7 @@ PG_BASE_DSN = os.environ.get("CALLER_TEST_PG", "host=127.0.0.1 port=5432 user=po
 DRAMA_PREFIXES = ("+44207946", "+44113496", "+44121496", "+44161496")
 DRAMA_COUNT = 1000 * len(DRAMA_PREFIXES)
 FIRST_NAMES = ("Ada", "Bryn", "Cerys", "Dev", "Ezra", "Fern", "Gus", "Hana", "Ivo", "Jun")
+TEST_LEASES_PER_MINUTE = 1000
 LAST_NAMES = ("Quill", "Rook", "Sable", "Thorne", "Umber", "Vale", "Wren", "Yew")
 
 
@@ -124,6 +125,9 @@ class LiveServer:
         env = dict(os.environ)
         env["CALLER_SERVER_DB"] = self.db_url
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        # Tests and soaks lease far faster than a person: only the tests of the lease rate
+        # limit itself set a real one (env={"CALLER_SERVER_LEASES_PER_MINUTE": "6"}).
+        env.setdefault("CALLER_SERVER_LEASES_PER_MINUTE", str(TEST_LEASES_PER_MINUTE))
         env.update(self.extra_env)
         with self.log_path.open("ab") as log:
             self._proc = subprocess.Popen(  # the server under test, stopped by stop()
@@ -427,7 +431,7 @@ def result_payload(batch_id: int | None, contact_id: int, outcome: str = "answer
         "id": str(uuid.uuid4()), "batch_id": batch_id, "contact_id": contact_id,
         "outcome": outcome, "answers": {}, "notes": "", "started_at": now.isoformat(),
         "duration_s": 42, "recorded_at": now.isoformat(), "callback_at": None,
-        "supersedes": None,
+        "supersedes": None, "lease_proof": None,
     }
     body.update(extra)
     return body

@@ -137,6 +137,9 @@ def test_settings_are_read() -> None:
     assert spec.calling_hours == "18:00-02:00"
     assert (spec.batch_size, spec.max_attempts, spec.lease_minutes) == (50, 5, 30)
     assert spec.target_contacts_per_hour == 12
+    assert (spec.max_held_contacts, spec.held_limit()) == (None, 100)  # twice the batch
+    held = parse("batch_size = 10\nmax_held_contacts = 25\n" + MINIMAL)
+    assert (held.max_held_contacts, held.held_limit()) == (25, 25)
 
 
 BAD = [
@@ -154,6 +157,10 @@ BAD = [
     ("batch_size = 0\n" + MINIMAL, "batch_size: must be between 1 and 50"),
     ("max_attempts = true\n" + MINIMAL, "max_attempts: must be a whole number"),
     ("lease_minutes = 4.5\n" + MINIMAL, "lease_minutes: must be a whole number"),
+    ("max_held_contacts = 0\n" + MINIMAL, "max_held_contacts: must be between 1 and 5000"),
+    ("max_held_contacts = 'many'\n" + MINIMAL, "max_held_contacts: must be a whole number"),
+    ("batch_size = 20\nmax_held_contacts = 10\n" + MINIMAL,
+     "max_held_contacts: must be at least batch_size (20)"),
     ("target_contacts_per_hour = '20'\n" + MINIMAL, "target_contacts_per_hour: must be a whole"),
     (MINIMAL.replace("[script]", "[script]\nfooter = 'x'"), "script.footer: unknown key"),
     (MINIMAL.split("[script]")[0], "script: missing"),

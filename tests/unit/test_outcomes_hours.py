@@ -84,3 +84,21 @@ def test_calling_hours_across_midnight_and_summer_time() -> None:
 def test_malformed_hours_are_rejected(bad: str) -> None:
     with pytest.raises(ValueError, match="calling hours"):
         calling_hours.parse_hours(bad)
+
+
+def test_closes_at_is_the_end_of_the_open_window() -> None:
+    from caller_server.calling_hours import closes_at
+
+    utc = dt.UTC
+    at = dt.datetime(2026, 11, 26, 18, 30, tzinfo=utc)
+    assert closes_at("09:00-21:00", "UTC", at) == dt.datetime(2026, 11, 26, 21, 0, tzinfo=utc)
+    assert closes_at("09:00-21:00", "UTC", at.replace(hour=22)) is None  # closed: no end
+    assert closes_at("00:00-24:00", "UTC", at) is None  # never closes
+    assert closes_at("09:00-24:00", "UTC", at) == dt.datetime(2026, 11, 27, 0, 0, tzinfo=utc)
+    # Across midnight: before midnight it ends tomorrow, after midnight today.
+    assert closes_at("18:00-02:00", "UTC", at) == dt.datetime(2026, 11, 27, 2, 0, tzinfo=utc)
+    late = dt.datetime(2026, 11, 27, 1, 0, tzinfo=utc)
+    assert closes_at("18:00-02:00", "UTC", late) == dt.datetime(2026, 11, 27, 2, 0, tzinfo=utc)
+    # In the campaign's zone: 21:00 in New York is 02:00 UTC (winter).
+    assert closes_at("09:00-21:00", "America/New_York", at) == dt.datetime(
+        2026, 11, 27, 2, 0, tzinfo=utc)
