@@ -91,6 +91,7 @@ class SyncEngine(QObject):
         self._stopped = False
         self._ending = False
         self._connectivity = Connectivity.ONLINE  # until a call fails
+        self._detail = ""  # the words of the last failure, kept while it lasts
         self.pending_leaderboard: bool | None = None  # a preference not yet sent
         # before this (wall clock) the tally isn't refetched after an upload
         self.tally_not_before = dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -98,6 +99,7 @@ class SyncEngine(QObject):
             self.clock, backoff_base=backoff_base, backoff_cap=backoff_cap, rng=self.rng
         )
         self.force_renew = False  # renew every batch next: after a wake or an offline spell
+        self.offline_spell = False  # a call met Offline; the next success renews first
         self.stop_requested = False  # set from any thread: the cycle ends between steps
         self._failed: list[tuple[Step, ApiError, float]] = []  # this cycle's failed steps
         self._request.connect(self._on_request, type=_QUEUED)
@@ -221,7 +223,9 @@ class SyncEngine(QObject):
         """Emit the state; None keeps the last one (an upload starting is not "online")."""
         if state is None:
             state = self._connectivity
+            kw.setdefault("detail", self._detail if state is not Connectivity.ONLINE else "")
         self._connectivity = state
+        self._detail = kw.get("detail", "")
         waiting, attention = self.store.outbox_counts()
         self.status_changed.emit(
             SyncStatus(connectivity=state, waiting=waiting, needs_attention=attention, **kw)
@@ -255,7 +259,9 @@ class SyncEngine(QObject):
         if core:
             _, exc, _ = core[0]
             retry = min(delay for _, _, delay in core)
-            self._status(Connectivity.RETRYING, retry_in_s=math.ceil(retry), detail=str(exc))
+            offline = any(isinstance(e, Offline) for _, e, _ in core)
+            state = Connectivity.OFFLINE if offline else Connectivity.RETRYING
+            self._status(state, retry_in_s=math.ceil(retry), detail=str(exc))
         else:
             self._status(Connectivity.ONLINE)
         now = self.clock()
@@ -286,7 +292,7 @@ class SyncEngine(QObject):
         """The whole cycle failed (offline, or a bug): back off every step together."""
         self._attempt += 1
         if isinstance(exc, Offline):
-            self.force_renew = True  # the lease may have lapsed meanwhile
+            self.force_renew = self.offline_spell = True  # the lease may have lapsed meanwhile
         delay = full_jitter(self._attempt, self.backoff_base, self.backoff_cap, self.rng)
         if isinstance(exc, Throttled):
             delay = max(delay, min(exc.retry_after, self.backoff_cap))

@@ -5,7 +5,8 @@ script refresh or lease request never holds up an upload. Order still matters wi
 a cycle: give back released batches, check what the server holds (session start),
 renew leases (first, after a wake or an offline spell), upload, refresh the script,
 lease more, fetch the tally. `Offline` ends the whole cycle (the network is down for
-every step); `SignedOut` stops the engine until a new token arrives.
+every step) unless a renewal met it: uploads never wait on renewals. `SignedOut` stops
+the engine until a new token arrives.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def run_cycle(engine: SyncEngine) -> None:
     _run(engine, Step.CHECK, check)
     _run(engine, Step.RENEW, renew)
     _run(engine, Step.UPLOAD, upload)
+    _run(engine, Step.RENEW, renew)  # due again if the upload ended an offline spell
     _run(engine, Step.SCRIPT, refresh_script)
     _run(engine, Step.PREFS, send_preferences)
     if not engine.ending:
@@ -52,15 +54,23 @@ def _run(engine: SyncEngine, step: Step, task: Callable[[SyncEngine], object]) -
         return
     try:
         task(engine)
-    except (SignedOut, Offline):
+    except SignedOut:
         raise
     except ApiError as exc:
+        if isinstance(exc, Offline):
+            engine.offline_spell = engine.force_renew = True
+            if step is not Step.RENEW:  # the network is down for every step: end the cycle
+                raise
+            # ...but uploads never wait on a renewal: it backs off alone
         at_least = exc.retry_after if isinstance(exc, Throttled) else 0.0
         delay = engine.schedule.failed(step, at_least)
         log.info("sync step %s failed (%s); retry in %.1fs", step.value, type(exc).__name__, delay)
         engine.step_failed(step, exc, delay)
     else:
         engine.schedule.succeeded(step)
+        if engine.offline_spell and step is not Step.RENEW:
+            engine.offline_spell = False  # back online: renew first thing
+            engine.schedule.reset(Step.RENEW)
 
 
 def check(engine: SyncEngine) -> None:
