@@ -93,7 +93,9 @@ class SyncMachine(RuleBasedStateMachine):
         store, cid = self.core.store, self.seeded.campaign_id
         if undo_first and store.undo_last(cid) is not None:
             return  # taken back before its upload began: as if never recorded
-        results = store.results()
+        # One correction per result (docs/api.md): only the latest of a chain is corrected.
+        replaced = {r.supersedes for r in store.results()}
+        results = [r for r in store.results() if r.id not in replaced]
         if not results:
             return
         original = results[pick % len(results)]
