@@ -30,17 +30,25 @@ _DRAIN_LIMIT = 16 * MAX_BODY  # read (and drop) this much of an oversized body b
 
 
 async def _send_json(send: Send, status: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
-_TOO_LARGE = (b'{"error":{"code":"payload_too_large","message":'
-              b'"The request is larger than 1 MiB."}}')
-_SERVER_ERROR = (b'{"error":{"code":"server_error","message":'
-                 b'"The server hit a problem. Please try again later."}}')
+_TOO_LARGE = b'{"error":{"code":"payload_too_large","message":"The request is larger than 1 MiB."}}'
+_SERVER_ERROR = (
+    b'{"error":{"code":"server_error","message":'
+    b'"The server hit a problem. Please try again later."}}'
+)
 
 
 class GuardMiddleware:
@@ -111,8 +119,12 @@ class GuardMiddleware:
         try:
             await self.app(scope, replay, tracking_send)
         except Exception as exc:
-            log.error("unhandled %s in %s %s", type(exc).__name__, scope.get("method"),
-                      scope.get("route").path if scope.get("route") else "request")
+            log.error(
+                "unhandled %s in %s %s",
+                type(exc).__name__,
+                scope.get("method"),
+                scope.get("route").path if scope.get("route") else "request",
+            )
             if not started:
                 await _send_json(send, 500, _SERVER_ERROR)
 

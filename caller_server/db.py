@@ -1,9 +1,10 @@
 """Engine factory and database location.
 
 SQLite gets WAL with `synchronous=FULL` (a commit the client was told about survives a
-power cut; NORMAL may lose the last transactions in WAL mode), a busy timeout and `BEGIN IMMEDIATE` for every transaction, so that
-concurrent writers queue instead of failing with "database is locked" (pysqlite's
-default deferred BEGIN upgrades to a write lock too late to wait for it).
+power cut; NORMAL may lose the last transactions in WAL mode), a busy timeout and
+`BEGIN IMMEDIATE` for every transaction, so that concurrent writers queue instead of
+failing with "database is locked" (pysqlite's default deferred BEGIN upgrades to a
+write lock too late to wait for it).
 """
 
 from __future__ import annotations

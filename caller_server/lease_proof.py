@@ -38,9 +38,7 @@ def server_secret(session: Session) -> bytes:
                 session.add(ServerSetting(key=SETTING_NAME, value=new_secret()))
         except IntegrityError:
             pass  # another process made it at the same moment: use theirs
-        value = session.scalar(
-            select(ServerSetting.value).where(ServerSetting.key == SETTING_NAME)
-        )
+        value = session.scalar(select(ServerSetting.value).where(ServerSetting.key == SETTING_NAME))
     assert value is not None
     return value.encode("ascii")
 

@@ -129,8 +129,11 @@ def _pick(session: Session, campaign_id: int, size: int, now: dt.datetime) -> li
     order of an index and the parts are merged: fresh available contacts,
     available retries now due, and contacts whose lease ran out (few at any time).
     """
-    free = or_(Contact.batch_id.is_(None), Contact.lease_expires_at.is_(None),
-               Contact.lease_expires_at <= now)
+    free = or_(
+        Contact.batch_id.is_(None),
+        Contact.lease_expires_at.is_(None),
+        Contact.lease_expires_at <= now,
+    )
     base = (
         select(Contact)
         .where(Contact.campaign_id == campaign_id, free, ~_suppressed(campaign_id))
@@ -138,21 +141,29 @@ def _pick(session: Session, campaign_id: int, size: int, now: dt.datetime) -> li
         .with_for_update(skip_locked=True, of=Contact)
     )
     parts = (
-        base.where(Contact.state == "available", Contact.next_call_after.is_(None))
-        .order_by(Contact.id),
-        base.where(Contact.state == "available", Contact.next_call_after <= now)
-        .order_by(Contact.next_call_after, Contact.id),
-        base.where(Contact.state == "leased",
-                   or_(Contact.next_call_after.is_(None), Contact.next_call_after <= now))
-        .order_by(Contact.next_call_after.is_not(None), Contact.next_call_after, Contact.id),
+        base.where(Contact.state == "available", Contact.next_call_after.is_(None)).order_by(
+            Contact.id
+        ),
+        base.where(Contact.state == "available", Contact.next_call_after <= now).order_by(
+            Contact.next_call_after, Contact.id
+        ),
+        base.where(
+            Contact.state == "leased",
+            or_(Contact.next_call_after.is_(None), Contact.next_call_after <= now),
+        ).order_by(Contact.next_call_after.is_not(None), Contact.next_call_after, Contact.id),
     )
     found: dict[int, Contact] = {}
     for query in parts:
         for contact in session.scalars(query):
             found[contact.id] = contact
-    ordered = sorted(found.values(), key=lambda c: (
-        c.next_call_after is not None, as_utc(c.next_call_after) if c.next_call_after else now,
-        c.id))
+    ordered = sorted(
+        found.values(),
+        key=lambda c: (
+            c.next_call_after is not None,
+            as_utc(c.next_call_after) if c.next_call_after else now,
+            c.id,
+        ),
+    )
     return ordered[:size]
 
 
@@ -160,8 +171,10 @@ def batch_view(session: Session, batch: Batch, now: dt.datetime) -> BatchView:
     """The batch with the contacts still leased in it."""
     contacts = session.scalars(
         select(Contact)
-        .join(BatchContact, and_(BatchContact.contact_id == Contact.id,
-                                 BatchContact.batch_id == batch.id))
+        .join(
+            BatchContact,
+            and_(BatchContact.contact_id == Contact.id, BatchContact.batch_id == batch.id),
+        )
         .where(Contact.batch_id == batch.id)
         .order_by(BatchContact.position)
     ).all()
@@ -190,12 +203,20 @@ def _existing(session: Session, volunteer_id: int, request_id: str) -> Batch | N
 
 def _held_by(session: Session, campaign_id: int, volunteer_id: int, now: dt.datetime) -> int:
     """How many live leased contacts of the campaign this volunteer holds."""
-    return int(session.scalar(
-        select(func.count()).select_from(Contact)
-        .join(Batch, Batch.id == Contact.batch_id)
-        .where(Contact.campaign_id == campaign_id, Batch.volunteer_id == volunteer_id,
-               Contact.state != "done", Contact.lease_expires_at > now)
-    ) or 0)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Contact)
+            .join(Batch, Batch.id == Contact.batch_id)
+            .where(
+                Contact.campaign_id == campaign_id,
+                Batch.volunteer_id == volunteer_id,
+                Contact.state != "done",
+                Contact.lease_expires_at > now,
+            )
+        )
+        or 0
+    )
 
 
 def _check_rate(session: Session, volunteer_id: int, limit: int, now: dt.datetime) -> None:
@@ -245,8 +266,13 @@ def lease_batch(
 
     size = max(1, min(size, MAX_BATCH_SIZE, room))
     expires = lease_end(campaign, now)
-    batch = Batch(campaign_id=campaign.id, volunteer_id=volunteer_id, request_id=request_id,
-                  created_at=now, expires_at=expires)
+    batch = Batch(
+        campaign_id=campaign.id,
+        volunteer_id=volunteer_id,
+        request_id=request_id,
+        created_at=now,
+        expires_at=expires,
+    )
     try:
         with session.begin_nested():
             session.add(batch)
@@ -273,9 +299,13 @@ def lease_batch(
         BatchContact(batch_id=batch.id, contact_id=cid, position=i) for i, cid in enumerate(ids)
     )
     session.flush()
-    view = BatchView(campaign.id, batch.id, expires,
-                     _contact_views(session, list(picked), volunteer_id, batch.id),
-                     lease_expires_in_s=seconds_left(expires, now))
+    view = BatchView(
+        campaign.id,
+        batch.id,
+        expires,
+        _contact_views(session, list(picked), volunteer_id, batch.id),
+        lease_expires_in_s=seconds_left(expires, now),
+    )
     session.commit()
     return view
 
@@ -301,7 +331,8 @@ def renew(session: Session, batch: Batch, now: dt.datetime) -> RenewView:
     let_go = [cid for cid, suppressed in rows if suppressed]
     if let_go:
         session.execute(
-            update(Contact).where(Contact.id.in_(let_go))
+            update(Contact)
+            .where(Contact.id.in_(let_go))
             .values(batch_id=None, lease_expires_at=None, state="available")
             .execution_options(synchronize_session=False)
         )
@@ -311,7 +342,8 @@ def renew(session: Session, batch: Batch, now: dt.datetime) -> RenewView:
         batch.expires_at = expires
         if held:
             session.execute(
-                update(Contact).where(Contact.id.in_(held))
+                update(Contact)
+                .where(Contact.id.in_(held))
                 .values(lease_expires_at=expires, state="leased")
                 .execution_options(synchronize_session=False)
             )
@@ -319,9 +351,7 @@ def renew(session: Session, batch: Batch, now: dt.datetime) -> RenewView:
     return RenewView(batch.id, expires, seconds_left(expires, now), held)
 
 
-def release(
-    session: Session, batch: Batch, contact_ids: list[int] | None, now: dt.datetime
-) -> int:
+def release(session: Session, batch: Batch, contact_ids: list[int] | None, now: dt.datetime) -> int:
     """Return this batch's contacts without a result to the pool (caller commits).
 
     Each contact released is marked in `batch_contacts`, so a result the volunteer
@@ -333,7 +363,8 @@ def release(
     ids = list(session.scalars(stmt.order_by(Contact.id).with_for_update()))
     if ids:
         session.execute(
-            update(Contact).where(Contact.id.in_(ids))
+            update(Contact)
+            .where(Contact.id.in_(ids))
             .values(batch_id=None, lease_expires_at=None, state="available")
             .execution_options(synchronize_session=False)
         )
@@ -343,8 +374,9 @@ def release(
             .values(released_at=now)
             .execution_options(synchronize_session=False)
         )
-    left = session.scalar(select(Contact.id).where(
-        Contact.batch_id == batch.id, Contact.state != "done").limit(1))
+    left = session.scalar(
+        select(Contact.id).where(Contact.batch_id == batch.id, Contact.state != "done").limit(1)
+    )
     if left is None:
         batch.released_at = now
     return len(ids)

@@ -150,29 +150,33 @@ class _Ingest:
         s = self.session
         ids = sorted({i.contact_id for i in items})
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
+            chunk = ids[start : start + 500]
             for contact in s.scalars(
-                select(Contact).where(Contact.id.in_(chunk)).order_by(Contact.id)
-                .with_for_update().execution_options(populate_existing=True)
+                select(Contact)
+                .where(Contact.id.in_(chunk))
+                .order_by(Contact.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
             ):
                 self.contacts[contact.id] = contact
             for contact_id, released, batch in s.execute(
                 select(BatchContact.contact_id, BatchContact.released_at, Batch)
                 .join(Batch, BatchContact.batch_id == Batch.id)
-                .where(BatchContact.contact_id.in_(chunk),
-                       Batch.volunteer_id == self.volunteer_id)
+                .where(BatchContact.contact_id.in_(chunk), Batch.volunteer_id == self.volunteer_id)
                 .order_by(Batch.created_at.desc(), Batch.id.desc())
             ):
                 self.batches.setdefault(contact_id, []).append((batch, released))
             for contact_id, received in s.execute(
-                select(Result.contact_id, Result.received_at)
-                .where(Result.contact_id.in_(chunk), Result.volunteer_id != self.volunteer_id)
+                select(Result.contact_id, Result.received_at).where(
+                    Result.contact_id.in_(chunk), Result.volunteer_id != self.volunteer_id
+                )
             ):
                 self.others.setdefault(contact_id, []).append(as_utc(received))
         held = sorted({c.batch_id for c in self.contacts.values() if c.batch_id is not None})
         for start in range(0, len(held), 500):
-            rows = s.execute(select(Batch.id, Batch.volunteer_id)
-                             .where(Batch.id.in_(held[start:start + 500]))).all()
+            rows = s.execute(
+                select(Batch.id, Batch.volunteer_id).where(Batch.id.in_(held[start : start + 500]))
+            ).all()
             self.holders.update((batch_id, volunteer_id) for batch_id, volunteer_id in rows)
 
     def _outcome(self, campaign: Campaign, code: str) -> Outcome:
@@ -190,8 +194,9 @@ class _Ingest:
             return False
         if self._secret is None:
             self._secret = lease_proof.server_secret(self.session)
-        return lease_proof.valid(self._secret, self.volunteer_id, item.batch_id,
-                                 item.contact_id, item.lease_proof)
+        return lease_proof.valid(
+            self._secret, self.volunteer_id, item.batch_id, item.contact_id, item.lease_proof
+        )
 
     def _lease(
         self, item: ResultInput, contact: Contact
@@ -211,8 +216,11 @@ class _Ingest:
         batch, released = named[0] if named else mine[0]
         if released is not None:
             raise Rejected("not_leased", "You released this contact.")
-        live = (contact.batch_id == batch.id and contact.lease_expires_at is not None
-                and as_utc(contact.lease_expires_at) > self.now)
+        live = (
+            contact.batch_id == batch.id
+            and contact.lease_expires_at is not None
+            and as_utc(contact.lease_expires_at) > self.now
+        )
         moves = self._may_move(item, contact, as_utc(batch.created_at))
         return batch.id, not live, moves, batch.id
 
@@ -228,9 +236,12 @@ class _Ingest:
         if item.supersedes is None:
             return None
         original = self.session.get(Result, item.supersedes)
-        if (original is None or item.supersedes == item.id
-                or original.contact_id != contact.id
-                or original.volunteer_id != self.volunteer_id):
+        if (
+            original is None
+            or item.supersedes == item.id
+            or original.contact_id != contact.id
+            or original.volunteer_id != self.volunteer_id
+        ):
             raise Rejected("invalid", "It corrects a result of yours that the server lacks.")
         if _corrected(self.session, item.supersedes):
             raise Rejected("already_corrected", ALREADY_CORRECTED)
@@ -251,19 +262,32 @@ class _Ingest:
         original = self._original(item, contact)
         if original is not None:
             late = original.late
-        leased_at = min((as_utc(b.created_at) for b, _ in self.batches.get(contact.id, [])
-                         if b.id == batch_id), default=None)
+        leased_at = min(
+            (as_utc(b.created_at) for b, _ in self.batches.get(contact.id, []) if b.id == batch_id),
+            default=None,
+        )
         others = self.others.get(contact.id, ())
         double = any(leased_at is None or at >= leased_at for at in others)
         when = as_utc(item.recorded_at or item.started_at)
         outside = not calling_hours.is_open(campaign.calling_hours, campaign.timezone, when)
         row = dict(
-            id=item.id, campaign_id=campaign.id, contact_id=contact.id,
-            volunteer_id=self.volunteer_id, batch_id=batch_id, outcome=outcome.code,
-            answers=item.answers, notes=item.notes, started_at=as_utc(item.started_at),
-            duration_s=item.duration_s, recorded_at=opt_utc(item.recorded_at),
-            callback_at=opt_utc(item.callback_at), supersedes=item.supersedes,
-            received_at=self.now, late=late, double_call=double, outside_hours=outside,
+            id=item.id,
+            campaign_id=campaign.id,
+            contact_id=contact.id,
+            volunteer_id=self.volunteer_id,
+            batch_id=batch_id,
+            outcome=outcome.code,
+            answers=item.answers,
+            notes=item.notes,
+            started_at=as_utc(item.started_at),
+            duration_s=item.duration_s,
+            recorded_at=opt_utc(item.recorded_at),
+            callback_at=opt_utc(item.callback_at),
+            supersedes=item.supersedes,
+            received_at=self.now,
+            late=late,
+            double_call=double,
+            outside_hours=outside,
             payload_hash=digest,
         )
         return _Plan(row, contact, campaign, outcome, moves, renew)
@@ -281,8 +305,9 @@ class _Ingest:
                 delete(Suppression).where(Suppression.result_id == item.supersedes)
             )
         attempts = contact.attempts + (0 if item.supersedes is not None else 1)
-        nxt = next_state(outcome, attempts, campaign.max_attempts, self.now,
-                         opt_utc(item.callback_at))
+        nxt = next_state(
+            outcome, attempts, campaign.max_attempts, self.now, opt_utc(item.callback_at)
+        )
         if plan.moves:
             contact.attempts = attempts
             contact.batch_id = None
@@ -294,20 +319,31 @@ class _Ingest:
             scope = campaign.id if nxt.suppress == "campaign" else None
             self._suppress(contact.phone, scope, outcome.code, item.id)
 
-    def _suppress(self, phone: str, campaign_id: int | None, reason: str,
-                  result_id: str) -> None:
+    def _suppress(self, phone: str, campaign_id: int | None, reason: str, result_id: str) -> None:
         s = self.session
-        already = s.scalar(select(exists().where(
-            Suppression.phone == phone,
-            Suppression.campaign_id.is_(None) if campaign_id is None
-            else Suppression.campaign_id == campaign_id,
-        )))
+        already = s.scalar(
+            select(
+                exists().where(
+                    Suppression.phone == phone,
+                    Suppression.campaign_id.is_(None)
+                    if campaign_id is None
+                    else Suppression.campaign_id == campaign_id,
+                )
+            )
+        )
         if already:
             return
         try:
             with s.begin_nested():
-                s.add(Suppression(phone=phone, campaign_id=campaign_id, reason=reason,
-                                  created_at=self.now, result_id=result_id))
+                s.add(
+                    Suppression(
+                        phone=phone,
+                        campaign_id=campaign_id,
+                        reason=reason,
+                        created_at=self.now,
+                        result_id=result_id,
+                    )
+                )
         except IntegrityError:
             pass  # someone else suppressed it at the same moment
 
@@ -319,8 +355,7 @@ class _Ingest:
             reply.duplicates.append(item.id)
             self.renew.add(item.batch_id)
         else:
-            reply.reject(item.id, "conflict",
-                         "A different result with this id is already stored.")
+            reply.reject(item.id, "conflict", "A different result with this id is already stored.")
         return True
 
     def one(self, item: ResultInput, reply: IngestReply) -> None:
@@ -359,8 +394,13 @@ def missing(session: Session, volunteer_id: int, ids: list[str]) -> list[str]:
     held: set[str] = set()
     unique = list(dict.fromkeys(ids))
     for start in range(0, len(unique), 500):
-        held.update(session.scalars(select(Result.id).where(
-            Result.id.in_(unique[start:start + 500]), Result.volunteer_id == volunteer_id)))
+        held.update(
+            session.scalars(
+                select(Result.id).where(
+                    Result.id.in_(unique[start : start + 500]), Result.volunteer_id == volunteer_id
+                )
+            )
+        )
     return [i for i in unique if i not in held]
 
 
@@ -370,7 +410,10 @@ def _retryable(exc: OperationalError) -> bool:
 
 
 def ingest_with_retry(
-    session: Session, volunteer_id: int, items: list[ResultInput], now: dt.datetime,
+    session: Session,
+    volunteer_id: int,
+    items: list[ResultInput],
+    now: dt.datetime,
     attempts: int = 3,
 ) -> IngestReply:
     """`ingest`, rerun after a deadlock; safe because ingest is idempotent."""

@@ -24,10 +24,15 @@ router = APIRouter(tags=["batches"])
 
 def batch_out(view: leasing.BatchView) -> BatchOut:
     return BatchOut.model_validate(
-        {"batch_id": view.batch_id, "campaign_id": view.campaign_id,
-         "lease_expires_at": view.lease_expires_at,
-         "lease_expires_in_s": view.lease_expires_in_s, "contacts": view.contacts,
-         "reason": view.reason, "opens_at": view.opens_at}
+        {
+            "batch_id": view.batch_id,
+            "campaign_id": view.campaign_id,
+            "lease_expires_at": view.lease_expires_at,
+            "lease_expires_in_s": view.lease_expires_in_s,
+            "contacts": view.contacts,
+            "reason": view.reason,
+            "opens_at": view.opens_at,
+        }
     )
 
 
@@ -38,19 +43,36 @@ def _own(session: DbSession, batch_id: int, volunteer_id: int, lock: bool = Fals
         raise ApiError(404, "No such batch.") from None
 
 
-@router.post("/campaigns/{campaign_id}/batches", response_model=BatchOut,
-             responses={**ERRORS, 429: ERRORS[404]})
+@router.post(
+    "/campaigns/{campaign_id}/batches",
+    response_model=BatchOut,
+    responses={**ERRORS, 429: ERRORS[404]},
+)
 @db_call
-def lease(campaign_id: IdPath, body: BatchIn, request: Request, volunteer: CurrentVolunteer,
-          session: DbSession) -> BatchOut:
+def lease(
+    campaign_id: IdPath,
+    body: BatchIn,
+    request: Request,
+    volunteer: CurrentVolunteer,
+    session: DbSession,
+) -> BatchOut:
     campaign = active_campaign(session, campaign_id)
     try:
-        view = leasing.lease_batch(session, campaign, volunteer.id, body.size,
-                                   str(body.request_id), utcnow(),
-                                   request.app.state.leases_per_minute)
+        view = leasing.lease_batch(
+            session,
+            campaign,
+            volunteer.id,
+            body.size,
+            str(body.request_id),
+            utcnow(),
+            request.app.state.leases_per_minute,
+        )
     except leasing.Throttled as exc:
-        raise ApiError(429, f"Too many batches at once. Try again in {exc.retry_after} "
-                       "seconds.", headers={"Retry-After": str(exc.retry_after)}) from None
+        raise ApiError(
+            429,
+            f"Too many batches at once. Try again in {exc.retry_after} seconds.",
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
     return batch_out(view)
 
 
@@ -61,8 +83,9 @@ def get_batch(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession)
     return batch_out(leasing.batch_view(session, batch, utcnow()))
 
 
-@router.post("/batches/{batch_id}/renew", response_model=RenewOut,
-             responses={**ERRORS, 409: ERRORS[404]})
+@router.post(
+    "/batches/{batch_id}/renew", response_model=RenewOut, responses={**ERRORS, 409: ERRORS[404]}
+)
 @db_call
 def renew(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession) -> RenewOut:
     batch = _own(session, batch_id, volunteer.id, lock=True)
@@ -70,14 +93,19 @@ def renew(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession) -> 
         raise ApiError(409, "This batch was released.", code="conflict")
     view = leasing.renew(session, batch, utcnow())
     session.commit()
-    return RenewOut(batch_id=view.batch_id, lease_expires_at=view.lease_expires_at,
-                    lease_expires_in_s=view.lease_expires_in_s, contact_ids=view.contact_ids)
+    return RenewOut(
+        batch_id=view.batch_id,
+        lease_expires_at=view.lease_expires_at,
+        lease_expires_in_s=view.lease_expires_in_s,
+        contact_ids=view.contact_ids,
+    )
 
 
 @router.post("/batches/{batch_id}/release", response_model=ReleaseOut, responses=ERRORS)
 @db_call
-def release(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession,
-            body: ReleaseIn | None = None) -> ReleaseOut:
+def release(
+    batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession, body: ReleaseIn | None = None
+) -> ReleaseOut:
     batch = _own(session, batch_id, volunteer.id, lock=True)
     ids = body.contact_ids if body is not None else None
     released = leasing.release(session, batch, ids, utcnow())

@@ -29,13 +29,19 @@ def campaign_out(campaign: Campaign) -> CampaignOut:
     now = utcnow()
     hours, tz = campaign.calling_hours, campaign.timezone
     return CampaignOut(
-        id=campaign.id, name=campaign.name, seat=campaign.seat, candidate=campaign.candidate,
-        timezone=tz, calling_hours=hours,
+        id=campaign.id,
+        name=campaign.name,
+        seat=campaign.seat,
+        candidate=campaign.candidate,
+        timezone=tz,
+        calling_hours=hours,
         calling_now=calling_hours.is_open(hours, tz, now),
         opens_at=calling_hours.next_opening(hours, tz, now),
         target_contacts_per_hour=campaign.target_contacts_per_hour,
-        batch_size=campaign.batch_size, max_attempts=campaign.max_attempts,
-        lease_minutes=campaign.lease_minutes, max_held_contacts=campaign.max_held_contacts,
+        batch_size=campaign.batch_size,
+        max_attempts=campaign.max_attempts,
+        lease_minutes=campaign.lease_minutes,
+        max_held_contacts=campaign.max_held_contacts,
     )
 
 
@@ -55,11 +61,15 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
-@router.get("/campaigns/{campaign_id}/script", response_model=ScriptOut,
-            responses={**ERRORS, 304: {"description": "Not modified (If-None-Match)"}})
+@router.get(
+    "/campaigns/{campaign_id}/script",
+    response_model=ScriptOut,
+    responses={**ERRORS, 304: {"description": "Not modified (If-None-Match)"}},
+)
 @db_call
-def get_script(campaign_id: IdPath, request: Request, _volunteer: CurrentVolunteer,
-               session: DbSession) -> Response:
+def get_script(
+    campaign_id: IdPath, request: Request, _volunteer: CurrentVolunteer, session: DbSession
+) -> Response:
     campaign = active_campaign(session, campaign_id)
     etag = f'"{campaign.script_version}"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
@@ -67,13 +77,20 @@ def get_script(campaign_id: IdPath, request: Request, _volunteer: CurrentVolunte
         return Response(status_code=304, headers=headers)
     script = campaign.script or {}
     body = ScriptOut(
-        campaign_id=campaign.id, version=campaign.script_version,
-        intro=str(script.get("intro", "")), crib_sheet=str(script.get("crib_sheet", "")),
+        campaign_id=campaign.id,
+        version=campaign.script_version,
+        intro=str(script.get("intro", "")),
+        crib_sheet=str(script.get("crib_sheet", "")),
         candidate_bio=str(script.get("candidate_bio", "")),
-        candidate=campaign.candidate, seat=campaign.seat,
+        candidate=campaign.candidate,
+        seat=campaign.seat,
         questions=[
-            QuestionOut(key=q["key"], text=q.get("text", ""), kind=q.get("kind", "text"),
-                        options=[str(o) for o in q.get("options") or []])
+            QuestionOut(
+                key=q["key"],
+                text=q.get("text", ""),
+                kind=q.get("kind", "text"),
+                options=[str(o) for o in q.get("options") or []],
+            )
             for q in script.get("questions") or []
         ],
         outcomes=[o.public() for o in campaign_outcomes(script)],  # type: ignore[misc]
@@ -81,12 +98,10 @@ def get_script(campaign_id: IdPath, request: Request, _volunteer: CurrentVolunte
     return JSONResponse(body.model_dump(mode="json"), headers=headers)
 
 
-@router.get("/campaigns/{campaign_id}/progress", response_model=ProgressOut,
-            responses=ERRORS)
+@router.get("/campaigns/{campaign_id}/progress", response_model=ProgressOut, responses=ERRORS)
 @db_call
-def get_progress(campaign_id: IdPath, volunteer: CurrentVolunteer,
-                 session: DbSession) -> ProgressOut:
+def get_progress(
+    campaign_id: IdPath, volunteer: CurrentVolunteer, session: DbSession
+) -> ProgressOut:
     campaign = active_campaign(session, campaign_id)
-    return ProgressOut.model_validate(
-        campaign_progress(session, campaign, volunteer.id, utcnow())
-    )
+    return ProgressOut.model_validate(campaign_progress(session, campaign, volunteer.id, utcnow()))

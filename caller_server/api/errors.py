@@ -34,7 +34,10 @@ MESSAGES = {
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, message: str, code: str | None = None,
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
@@ -54,13 +57,13 @@ def _printable(part: object) -> str:
     """A location part safe to echo: an answer key may hold NUL or a lone surrogate, and
     a lone surrogate cannot even be encoded into the UTF-8 reply."""
     text = str(part)[:64]
-    return "".join(c if c.isprintable() and not "\ud800" <= c <= "\udfff" else "?"
-                   for c in text)
+    return "".join(c if c.isprintable() and not "\ud800" <= c <= "\udfff" else "?" for c in text)
 
 
 def _describe(err: dict[str, Any]) -> str:
-    loc = [_printable(p) for p in err.get("loc", ())
-           if p not in ("body", "query", "path", "header")]
+    loc = [
+        _printable(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")
+    ]
     where = ".".join(loc) or "the request"
     msg = str(err.get("msg", "is invalid"))
     if err.get("type") == "json_invalid":
@@ -88,14 +91,19 @@ def install(app: FastAPI) -> None:
         if status == 400:  # FastAPI's "error parsing the body": a validation error for us
             return error_response(422, "validation_error", "The request body is not valid JSON.")
         message = MESSAGES.get(status) or (exc.detail if isinstance(exc.detail, str) else "")
-        return error_response(status, CODES.get(status, "error"), message or "Request failed.",
-                              getattr(exc, "headers", None))
+        return error_response(
+            status,
+            CODES.get(status, "error"),
+            message or "Request failed.",
+            getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())
         if _too_many_results(errors):
-            return error_response(413, "payload_too_large",
-                                  "At most 200 results may be sent in one request.")
+            return error_response(
+                413, "payload_too_large", "At most 200 results may be sent in one request."
+            )
         message = " ".join(_describe(e) for e in errors[:3]) or "The request is invalid."
         return error_response(422, "validation_error", message)

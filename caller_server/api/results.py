@@ -14,13 +14,19 @@ router = APIRouter(tags=["results"])
 
 @router.post("/results", response_model=ResultsOut, responses=ERRORS)
 @db_call
-def post_results(body: ResultsIn, volunteer: CurrentVolunteer,
-                 session: DbSession) -> ResultsOut:
+def post_results(body: ResultsIn, volunteer: CurrentVolunteer, session: DbSession) -> ResultsOut:
     items = [
         results.ResultInput(
-            id=str(r.id), batch_id=r.batch_id, contact_id=r.contact_id, outcome=r.outcome,
-            answers=dict(r.answers), notes=r.notes, started_at=r.started_at,
-            duration_s=r.duration_s, recorded_at=r.recorded_at, callback_at=r.callback_at,
+            id=str(r.id),
+            batch_id=r.batch_id,
+            contact_id=r.contact_id,
+            outcome=r.outcome,
+            answers=dict(r.answers),
+            notes=r.notes,
+            started_at=r.started_at,
+            duration_s=r.duration_s,
+            recorded_at=r.recorded_at,
+            callback_at=r.callback_at,
             supersedes=str(r.supersedes) if r.supersedes else None,
             lease_proof=r.lease_proof,
         )

@@ -84,8 +84,17 @@ def _clean_notes(value: str) -> str:
 
 
 # Text in: no control characters or lone surrogates (notes may hold tab and newline).
-CleanStr = Annotated[StrictStr, AfterValidator(_clean_text)]
-NotesStr = Annotated[StrictStr, AfterValidator(_clean_notes)]
+# The pattern is for OpenAPI only (so schema-driven fuzzers know); the validator decides.
+CleanStr = Annotated[
+    StrictStr,
+    AfterValidator(_clean_text),
+    Field(json_schema_extra={"pattern": "^[^\\u0000-\\u001f\\u007f]*$"}),
+]
+NotesStr = Annotated[
+    StrictStr,
+    AfterValidator(_clean_notes),
+    Field(json_schema_extra={"pattern": "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f]*$"}),
+]
 Role = Literal["caller", "organiser"]
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns (PostgreSQL `integer`)
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
@@ -214,8 +223,9 @@ class ReleaseOut(BaseModel):
 
 
 TextAnswer = Annotated[CleanStr, Field(max_length=2000)]
-Answer = TextAnswer | Annotated[list[Annotated[CleanStr, Field(max_length=500)]],
-                                Field(max_length=100)]
+Answer = (
+    TextAnswer | Annotated[list[Annotated[CleanStr, Field(max_length=500)]], Field(max_length=100)]
+)
 AnswerKey = Annotated[CleanStr, Field(min_length=1, max_length=64)]
 
 
@@ -224,9 +234,7 @@ class ResultIn(BaseModel):
     batch_id: Id
     contact_id: Id
     outcome: Annotated[CleanStr, Field(min_length=1, max_length=64)]
-    answers: Annotated[dict[AnswerKey, Answer], Field(max_length=100)] = Field(
-        default_factory=dict
-    )
+    answers: Annotated[dict[AnswerKey, Answer], Field(max_length=100)] = Field(default_factory=dict)
     notes: Annotated[NotesStr, Field(max_length=4000)] = ""
     started_at: TsIn
     duration_s: Annotated[StrictInt, Field(ge=0, le=7 * 24 * 3600)]

@@ -50,7 +50,9 @@ def busy_server(request: pytest.FixtureRequest, tmp_path) -> Iterator[LiveServer
 def test_no_contact_in_two_live_leases(busy_server: LiveServer) -> None:
     url = busy_server.db_url
     # Enough contacts that every request gets a full batch, so overlap would show.
-    data = seed(url, contacts=THREADS * REQUESTS * SIZE + 100, callers=0)
+    # No holding limit here (each volunteer holds 100): this is about overlap only.
+    data = seed(url, contacts=THREADS * REQUESTS * SIZE + 100, callers=0,
+                max_held_contacts=THREADS * REQUESTS * SIZE)
     users = [f"busy{n}-{uuid.uuid4().hex[:6]}" for n in range(VOLUNTEERS)]
     for user in users:
         seed_volunteer(url, user, "Busy Bee", data.password)

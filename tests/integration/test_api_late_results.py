@@ -8,7 +8,6 @@ from a backup takes back results that carry a valid lease proof.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import threading
 import uuid
@@ -86,7 +85,7 @@ def test_a_late_result_never_reopens_a_done_contact(caller: Api, caller2: Api,
 
 def test_a_late_result_leaves_another_volunteers_lease_alone(caller: Api, caller2: Api,
                                                              seeded: Seeded) -> None:
-    cid, contact, mine, theirs = _handed_over(caller, caller2, seeded)
+    _cid, contact, mine, theirs = _handed_over(caller, caller2, seeded)
     for lapsed in (False, True):  # W's lease live, then lapsed: W still holds it
         if lapsed:
             expire_lease(seeded.db_url, theirs["batch_id"])

@@ -9,14 +9,26 @@ big, the values exactly at a limit are accepted, and the limits the app never hi
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Iterator
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from caller_server.models import Result
-from tests.support.server import Api, LiveServer, Seeded, db_session, result_payload
+from caller_server.models import Batch, Result
+from tests.support.server import (
+    Api,
+    LiveServer,
+    Seeded,
+    db_session,
+    expire_lease,
+    result_payload,
+    seed,
+    seed_campaign,
+    seed_contacts,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -138,3 +150,76 @@ def test_long_urls_and_many_query_parameters(caller: Api) -> None:
     reply = caller.get("/campaigns?" + "&".join(f"q{i}=x" for i in range(2000)))
     assert reply.status_code == 200  # unknown query parameters are ignored
     assert caller.get("/me").status_code == 200
+
+
+# --- one caller cannot take a whole campaign (issue 10, item 10) ---------------------------
+
+
+def test_holding_limit_cuts_a_lease_to_what_fits(caller: Api, caller2: Api,
+                                                 seeded: Seeded) -> None:
+    cid = seed_campaign(seeded.db_url, batch_size=4, max_held_contacts=6)
+    seed_contacts(seeded.db_url, cid, 20)
+    campaign = {c["id"]: c for c in caller.get("/campaigns").json()["campaigns"]}[cid]
+    assert campaign["max_held_contacts"] == 6
+    first = caller.lease(cid, 4)
+    assert len(first["contacts"]) == 4
+    cut = caller.lease(cid, 4)
+    assert len(cut["contacts"]) == 2  # cut to what fits under 6
+    full = caller.lease(cid, 4)
+    assert (full["batch_id"], full["contacts"], full["reason"]) == (None, [], "holding_limit")
+    assert len(caller2.lease(cid, 4)["contacts"]) == 4  # a limit per volunteer
+    # A finished contact, a released one and a lapsed lease no longer count.
+    one = first["contacts"][0]["id"]
+    assert caller.post("/results", json={"results": [
+        result_payload(first["batch_id"], one, "answered")]}).status_code == 200
+    caller.post(f"/batches/{first['batch_id']}/release",
+                json={"contact_ids": [first["contacts"][1]["id"]]})
+    assert len(caller.lease(cid, 4)["contacts"]) == 2
+    expire_lease(seeded.db_url, cut["batch_id"])
+    assert len(caller.lease(cid, 4)["contacts"]) == 2
+
+
+def test_the_default_holding_limit_is_two_batches(caller: Api, seeded: Seeded) -> None:
+    cid = seed_campaign(seeded.db_url, batch_size=5)
+    seed_contacts(seeded.db_url, cid, 30)
+    got = [len(caller.lease(cid, 5)["contacts"]) for _ in range(3)]
+    assert got == [5, 5, 0]
+
+
+@pytest.fixture
+def throttled_server(server_db: str) -> Iterator[LiveServer]:
+    """A second server on the session's database with the real limit, 3 a minute, in two
+    processes: the count lives in the database, so both processes see it."""
+    with LiveServer(server_db, workers=2,
+                    env={"CALLER_SERVER_LEASES_PER_MINUTE": "3"}) as server:
+        yield server
+
+
+def test_lease_requests_are_rate_limited(throttled_server: LiveServer) -> None:
+    seeded = seed(throttled_server.db_url, contacts=40, callers=2, batch_size=2,
+                  max_held_contacts=50)
+    api = Api.login(throttled_server.url, seeded.callers[0], seeded.password)
+    other = Api.login(throttled_server.url, seeded.callers[1], seeded.password)
+    path = f"/campaigns/{seeded.campaign_id}/batches"
+    request_ids = [str(uuid.uuid4()) for _ in range(3)]
+    firsts = [api.lease(seeded.campaign_id, 2, rid) for rid in request_ids]
+    assert all(b["batch_id"] for b in firsts)
+    refused = api.post(path, json={"size": 2, "request_id": str(uuid.uuid4())})
+    message = _error(refused, 429, "throttled")
+    assert "seconds" in message
+    wait = int(refused.headers["Retry-After"])
+    assert 1 <= wait <= 60
+    # A repeated request id is never limited and returns the earlier batch.
+    again = api.lease(seeded.campaign_id, 2, request_ids[0])
+    assert again["batch_id"] == firsts[0]["batch_id"]
+    # The limit is per volunteer.
+    assert other.lease(seeded.campaign_id, 2)["batch_id"]
+    # Once the oldest batch is a minute old, one more fits.
+    with db_session(seeded.db_url) as s:
+        s.execute(update(Batch).where(Batch.id == firsts[0]["batch_id"]).values(
+            created_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=61)))
+        s.commit()
+    assert api.lease(seeded.campaign_id, 2)["batch_id"]
+    _error(api.post(path, json={"size": 2, "request_id": str(uuid.uuid4())}), 429, "throttled")
+    api.close()
+    other.close()

@@ -13,7 +13,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from caller_server import schema
 from caller_server.db import make_engine
@@ -85,3 +86,51 @@ def test_migrations_need_no_source_tree(tmp_path: Path) -> None:
     assert Path(cfg.get_main_option("script_location")) == schema.MIGRATIONS_DIR
     assert (schema.MIGRATIONS_DIR / "env.py").is_file()
     assert (schema.MIGRATIONS_DIR / "script.py.mako").is_file()
+
+
+def test_upgrade_from_0002_keeps_the_data(empty_url: str) -> None:
+    """0003 on a database in use: new columns filled, a result corrected twice chained."""
+    schema.upgrade(empty_url, "0002")
+    engine = make_engine(empty_url)
+    t0 = "2026-11-26 18:00:00+00:00"
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO campaigns (id, name, seat, candidate, timezone, calling_hours, "
+                "target_contacts_per_hour, batch_size, max_attempts, lease_minutes, active, "
+                "script, script_version, created_at) VALUES (1, 'C', 'S', 'X', 'UTC', "
+                "'00:00-24:00', 20, 15, 3, 45, true, '{}', 'v1', :t)"), {"t": t0})
+            conn.execute(text(
+                "INSERT INTO volunteers (id, username, name, password_hash, role, "
+                "leaderboard_opt_in, created_at) VALUES (1, 'v', 'V', 'x', 'caller', false, :t)"),
+                {"t": t0})
+            conn.execute(text(
+                "INSERT INTO contacts (id, campaign_id, first_name, last_name, phone, ward, "
+                "attributes, state, attempts) VALUES "
+                "(1, 1, 'A', 'B', '+442079460001', '', '{}', 'done', 1), "
+                "(2, 1, 'C', 'D', '+442079460002', '', '{}', 'available', 0)"))
+            for n, (rid, sup) in enumerate([("r1", None), ("fix-a", "r1"), ("fix-b", "r1")]):
+                conn.execute(text(
+                    "INSERT INTO results (id, campaign_id, contact_id, volunteer_id, outcome, "
+                    "answers, notes, started_at, duration_s, supersedes, received_at, late, "
+                    "double_call, payload_hash) VALUES (:id, 1, 1, 1, 'answered', '{}', '', "
+                    ":t, 1, :sup, :r, false, false, 'h')"),
+                    {"id": rid, "sup": sup, "t": t0, "r": f"2026-11-26 18:0{n}:00+00:00"})
+        schema.upgrade(empty_url)
+        assert schema.current_revision(empty_url) == schema.head_revision()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT max_held_contacts FROM campaigns")).scalar() == 30
+            last = dict(conn.execute(text("SELECT id, last_result_id FROM contacts")).all())
+            assert last == {1: "fix-b", 2: None}
+            chain = dict(conn.execute(text("SELECT id, supersedes FROM results")).all())
+            assert chain == {"r1": None, "fix-a": "r1", "fix-b": "fix-a"}
+            flags = conn.execute(text("SELECT DISTINCT outside_hours FROM results")).all()
+            assert [bool(f) for (f,) in flags] == [False]
+            secret = conn.execute(text(
+                "SELECT value FROM server_settings WHERE key = 'lease_proof_secret'")).scalar()
+            assert secret is not None
+            assert len(secret) == 64
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE results SET supersedes = 'r1' WHERE id = 'fix-b'"))
+    finally:
+        engine.dispose()

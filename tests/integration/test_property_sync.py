@@ -93,9 +93,11 @@ class SyncMachine(RuleBasedStateMachine):
         store, cid = self.core.store, self.seeded.campaign_id
         if undo_first and store.undo_last(cid) is not None:
             return  # taken back before its upload began: as if never recorded
-        # One correction per result (docs/api.md): only the latest of a chain is corrected.
-        replaced = {r.supersedes for r in store.results()}
-        results = [r for r in store.results() if r.id not in replaced]
+        # Only the latest result of a chain may be corrected (docs/api.md: one correction
+        # per result), as the app offers no other.
+        stored = store.results()
+        corrected = {r.supersedes for r in stored if r.supersedes is not None}
+        results = [r for r in stored if r.id not in corrected]
         if not results:
             return
         original = results[pick % len(results)]

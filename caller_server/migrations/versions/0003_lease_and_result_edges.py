@@ -33,10 +33,12 @@ depends_on: str | Sequence[str] | None = None
 def _chain_double_corrections() -> None:
     """Make each result corrected at most once, keeping every row (see the docstring)."""
     conn = op.get_bind()
-    rows = conn.execute(sa.text(
-        "SELECT id, supersedes FROM results WHERE supersedes IS NOT NULL "
-        "ORDER BY received_at, id"
-    )).all()
+    rows = conn.execute(
+        sa.text(
+            "SELECT id, supersedes FROM results WHERE supersedes IS NOT NULL "
+            "ORDER BY received_at, id"
+        )
+    ).all()
     corrected_by: dict[str, str] = {}
     moves: list[tuple[str, str]] = []
     for result_id, target in rows:
@@ -47,8 +49,10 @@ def _chain_double_corrections() -> None:
     originals = dict(rows)
     for result_id, target in moves:
         if originals[result_id] != target:
-            conn.execute(sa.text("UPDATE results SET supersedes = :t WHERE id = :i"),
-                         {"t": target, "i": result_id})
+            conn.execute(
+                sa.text("UPDATE results SET supersedes = :t WHERE id = :i"),
+                {"t": target, "i": result_id},
+            )
 
 
 def upgrade() -> None:
