@@ -34,6 +34,7 @@ from caller_app.domain.models import (
 )
 from caller_app.store import Store
 from caller_app.sync import SyncEngine, connectivity
+from caller_app.sync.reconcile import check_delivered
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class CallerCore(QObject):
     script_changed = Signal(object)  # Script
     progress_changed = Signal(object)  # TeamProgress
     out_of_contacts = Signal(str, object)  # reason, opens_at
+    contacts_lost = Signal(int)  # n unworked contacts went to another volunteer meanwhile
     attention_changed = Signal()
     signed_out = Signal()  # the server no longer accepts our token: ask to sign in again
     # our own
@@ -102,7 +104,10 @@ class CallerCore(QObject):
         account = self.store.account()
         if account is None:
             return None
-        self._token = self.credentials.get(account.server_url, account.username)
+        former = self.store.former_server_url()
+        self._token = self.credentials.get(account.server_url, account.username, former)
+        if former is not None and self._token:
+            self.store.forget_former_server_url()  # moved: the old spelling is done with
         return account if self._token else None
 
     def _api(self) -> ApiClient:
@@ -128,6 +133,7 @@ class CallerCore(QObject):
             account.username,
         ):
             self._stop_engine()
+            self._check_results(previous, self._token)  # before their delivered results go
             self.store.wipe_account_data()  # another person's contacts must not linger
         self.store.save_account(account)
         self.credentials.set(account.server_url, account.username, token)
@@ -169,6 +175,7 @@ class CallerCore(QObject):
         engine.script_changed.connect(self.script_changed)
         engine.progress_changed.connect(self.progress_changed)
         engine.out_of_contacts.connect(self.out_of_contacts)
+        engine.contacts_lost.connect(self.contacts_lost)
         engine.attention_changed.connect(self.attention_changed)
         engine.signed_out.connect(self._on_engine_signed_out)
         engine.released.connect(self._on_released)
@@ -251,6 +258,15 @@ class CallerCore(QObject):
     def needs_attention(self) -> list[AttentionItem]:
         return self.store.needs_attention()
 
+    def retry_attention(self, result_ids: list[str]) -> int:
+        """Send refused results again (same id and payload); returns how many were queued."""
+        count = self.store.retry_attention(result_ids)
+        self.attention_changed.emit()
+        self._local_change()
+        if self.engine is not None:
+            self.engine.sync_now()
+        return count
+
     def dismiss_attention(self, result_id: str) -> None:
         self.store.dismiss_attention(result_id)
         self.attention_changed.emit()
@@ -304,6 +320,7 @@ class CallerCore(QObject):
 
         def logout() -> None:
             if account is not None and token:
+                self._check_results(account, token)  # before the wipe
                 api = self.api_factory(account.server_url)
                 api.token = token
                 try:
@@ -336,6 +353,22 @@ class CallerCore(QObject):
         self.campaign_id = None
         log.info("signed out; local contact data wiped")
         self.sign_out_finished.emit()
+
+    def _check_results(self, account: Account, token: str | None) -> None:
+        """*Blocking.* Ask the server whether it holds each delivered result, before a wipe.
+
+        Confirmed ones may then be deleted; missing ones go back to the outbox. When the
+        check cannot run (offline, token gone) the wipe keeps them all."""
+        if not token:
+            return
+        api = self.api_factory(account.server_url)
+        api.token = token
+        try:
+            check_delivered(self.store, api)
+        except ApiError as exc:
+            log.info("results check before wiping skipped (%s)", type(exc).__name__)
+        finally:
+            api.close()
 
     def _close_session(self) -> None:
         if self.session_id is not None:

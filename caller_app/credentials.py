@@ -42,7 +42,20 @@ class Credentials:
                 type(exc).__name__ if exc else "no backend",
             )
 
-    def get(self, server_url: str, username: str) -> str | None:
+    def get(self, server_url: str, username: str, former_url: str | None = None) -> str | None:
+        """The token; when none is kept under `server_url` but one is under `former_url`
+        (the same server as spelled before addresses were made canonical), it is moved
+        to the new key and returned."""
+        token = self._get(server_url, username)
+        if token is None and former_url and former_url != server_url:
+            token = self._get(former_url, username)
+            if token is not None:
+                self.set(server_url, username, token)
+                self.delete(former_url, username)
+                log.info("sign-in token moved to the canonical server address")
+        return token
+
+    def _get(self, server_url: str, username: str) -> str | None:
         key = keyring_key(server_url, username)
         if key in self._memory:
             return self._memory[key]

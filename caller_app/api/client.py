@@ -29,11 +29,13 @@ from caller_app.domain.models import (
     Account,
     Campaign,
     Lease,
+    Renewal,
     Result,
     Script,
     TeamProgress,
     UploadReply,
 )
+from caller_app.domain.urls import canonical_server_url
 
 from . import parse
 from .deadline import Deadline, DeadlineAdapter
@@ -54,20 +56,20 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
 MAX_REPLY_BYTES = 8 * 1024 * 1024
 MAX_RESULTS_PER_REQUEST = 200
+MAX_CHECK_IDS = 1000
 
 
 def normalise_server_url(url: str) -> str:
-    """`phonebank.example.org` -> `https://phonebank.example.org`; http only on loopback."""
-    url = url.strip()
-    if not url:
+    """The canonical address (`PhoneBank.example.org:443/` -> `https://phonebank.example.org`):
+    one server, one owner of results, one keyring entry. http only on loopback."""
+    if not url.strip():
         raise BadServerUrl("Please enter the server address your organiser gave you.")
-    if "://" not in url:
-        url = "https://" + url
-    url = url.rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadServerUrl()
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    try:
+        url = canonical_server_url(url)
+    except ValueError:
+        raise BadServerUrl() from None
+    host = urlsplit(url).hostname or ""
+    if url.startswith("http://") and not _is_loopback(host):
         raise BadServerUrl(
             "The server address must start with https:// so that your sign-in stays private."
         )
@@ -343,8 +345,8 @@ class ApiClient:
         _, data = self._call("GET", f"/batches/{batch_id}")
         return parse.lease(data)
 
-    def renew(self, batch_id: int) -> Any:
-        """Extend a batch's lease; returns the new expiry."""
+    def renew(self, batch_id: int) -> Renewal:
+        """Extend a batch's lease; the reply lists the contacts of it we still hold."""
         _, data = self._call("POST", f"/batches/{batch_id}/renew")
         return parse.renew(data)
 
@@ -358,6 +360,13 @@ class ApiClient:
             raise ValueError(f"at most {MAX_RESULTS_PER_REQUEST} results per request")
         _, data = self._call("POST", "/results", body={"results": [r.payload() for r in results]})
         return parse.upload_reply(data)
+
+    def check_results(self, ids: Sequence[str]) -> tuple[str, ...]:
+        """The ids of `ids` the server does not hold (a restore from a backup loses some)."""
+        if len(ids) > MAX_CHECK_IDS:
+            raise ValueError(f"at most {MAX_CHECK_IDS} ids per check")
+        _, data = self._call("POST", "/results/check", body={"ids": list(ids)})
+        return parse.check_reply(data)
 
     def set_leaderboard_opt_in(self, opt_in: bool) -> bool:
         """Join or leave the team leaderboard (it lists only those who opted in)."""

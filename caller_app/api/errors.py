@@ -3,7 +3,8 @@
 ApiError
   Offline        network unreachable, refused, reset, timed out      (transient)
   SignedOut      401/403: sign in again                               (waits for sign-in)
-  Rejected       other 4xx, with the server's message                 (permanent)
+  Rejected       other 4xx, with the server's message (status, code; what it means is
+                 the caller's call: an upload parks a result only on a 422 to it alone)
   Throttled      429, with retry_after seconds                        (transient)
   ServerError    5xx                                                  (transient)
   ProtocolError  malformed, truncated, wrong types, oversized, HTML   (transient)

@@ -16,6 +16,7 @@ from caller_app.domain.models import (
     Outcome,
     Question,
     Rejection,
+    Renewal,
     Script,
     TeamProgress,
     UploadReply,
@@ -108,7 +109,18 @@ def campaign(d: Any) -> Campaign:
         batch_size=req(d, "batch_size", int),
         max_attempts=req(d, "max_attempts", int),
         lease_minutes=req(d, "lease_minutes", int),
+        max_held_contacts=_held_limit(d),
     )
+
+
+def _held_limit(d: dict[str, Any]) -> int:
+    """`max_held_contacts`, optional: a server without it means 2 x batch_size."""
+    limit = opt(d, "max_held_contacts", int)
+    if limit is None:
+        return 2 * int(d["batch_size"])
+    if limit < 1:
+        raise _bad("max_held_contacts is not positive")
+    return int(limit)
 
 
 def campaigns(d: Any) -> list[Campaign]:
@@ -173,6 +185,7 @@ def contact(d: Any, batch_id: int, campaign_id: int) -> Contact:
         attempt=req(d, "attempt", int),
         previous_notes=str_list(d.get("previous_notes") or [], "previous_notes"),
         attributes=dict(attributes),
+        lease_proof=req(d, "lease_proof", str),
     )
 
 
@@ -182,20 +195,34 @@ def lease(d: Any) -> Lease:
     campaign_id = req(d, "campaign_id", int)
     reason = opt(d, "reason", str)
     expires = opt_ts(d, "lease_expires_at")
-    if batch_id is not None and expires is None:
+    expires_in = opt(d, "lease_expires_in_s", int)
+    if batch_id is not None and expires is None and expires_in is None:
         raise _bad("batch without lease expiry")
     if batch_id is None and reason is None:
         raise _bad("empty batch without a reason")
     contacts = tuple(contact(c, batch_id or 0, campaign_id) for c in req(d, "contacts", list))
     if batch_id is None and contacts:
         raise _bad("contacts without a batch")
-    return Lease(batch_id, campaign_id, expires, contacts, reason, opt_ts(d, "opens_at"))
+    return Lease(
+        batch_id, campaign_id, expires, contacts, reason, opt_ts(d, "opens_at"), expires_in
+    )
 
 
-def renew(d: Any) -> dt.datetime:
+def renew(d: Any) -> Renewal:
     d = obj(d, "renewal")
-    req(d, "batch_id", int)
-    return ts(req(d, "lease_expires_at", str), "lease_expires_at")
+    ids = req(d, "contact_ids", list)
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise _bad("contact_ids is not a list of ids")
+    return Renewal(
+        batch_id=req(d, "batch_id", int),
+        lease_expires_at=ts(req(d, "lease_expires_at", str), "lease_expires_at"),
+        lease_expires_in_s=req(d, "lease_expires_in_s", int),
+        contact_ids=tuple(ids),
+    )
+
+
+def check_reply(d: Any) -> tuple[str, ...]:
+    return str_list(req(obj(d, "check reply"), "missing", list), "missing")
 
 
 def released(d: Any) -> int:

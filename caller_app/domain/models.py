@@ -41,6 +41,12 @@ class Campaign:
     batch_size: int
     max_attempts: int
     lease_minutes: int
+    max_held_contacts: int = 0  # live contacts held at once; 0 = unknown (2 x batch_size)
+
+    @property
+    def held_limit(self) -> int:
+        """At most this many contacts held at once (the server refuses more)."""
+        return self.max_held_contacts if self.max_held_contacts > 0 else 2 * self.batch_size
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class Contact:
     attempt: int
     previous_notes: tuple[str, ...] = ()
     attributes: dict[str, str] = field(default_factory=dict)
+    lease_proof: str | None = None  # the server's HMAC, sent back with the result
 
     @property
     def full_name(self) -> str:
@@ -125,6 +132,7 @@ class Result:
     notes: str = ""
     callback_at: dt.datetime | None = None
     supersedes: str | None = None
+    lease_proof: str | None = None  # None for results recorded before schema 2
 
     def payload(self) -> dict[str, Any]:
         """The JSON object of `POST /api/v1/results` (docs/api.md)."""
@@ -140,6 +148,7 @@ class Result:
             "recorded_at": _iso(self.recorded_at),
             "callback_at": _iso(self.callback_at) if self.callback_at else None,
             "supersedes": self.supersedes,
+            "lease_proof": self.lease_proof,
         }
 
 
@@ -203,8 +212,44 @@ class Lease:
     campaign_id: int
     lease_expires_at: dt.datetime | None
     contacts: tuple[Contact, ...] = ()
-    reason: str | None = None  # outside_calling_hours | no_contacts
+    reason: str | None = None  # outside_calling_hours | no_contacts | holding_limit
     opens_at: dt.datetime | None = None
+    lease_expires_in_s: int | None = None  # seconds left by the server's clock
+
+    def lease_end(self, received: dt.datetime) -> dt.datetime | None:
+        """The lease end on our own wall clock (skew and sleep both count)."""
+        return lease_end(received, self.lease_expires_in_s, self.lease_expires_at)
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """The reply of `POST /batches/{id}/renew`: the new lease and the contacts still held."""
+
+    batch_id: int
+    lease_expires_at: dt.datetime
+    lease_expires_in_s: int | None
+    contact_ids: tuple[int, ...]
+
+    def lease_end(self, received: dt.datetime) -> dt.datetime:
+        end = lease_end(received, self.lease_expires_in_s, self.lease_expires_at)
+        assert end is not None
+        return end
+
+
+# No lease runs past tonight's calling hours: a longer one is a broken or hostile server.
+MAX_LEASE = dt.timedelta(hours=24)
+
+
+def lease_end(
+    received: dt.datetime, expires_in_s: int | None, expires_at: dt.datetime | None
+) -> dt.datetime | None:
+    """`received` + seconds left (else the server's timestamp), never past a day ahead."""
+    if expires_in_s is not None:
+        seconds = min(max(0, expires_in_s), int(MAX_LEASE.total_seconds()))
+        return received + dt.timedelta(seconds=seconds)
+    if expires_at is None:
+        return None
+    return min(expires_at, received + MAX_LEASE)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ def contact_from_row(r: ContactRow) -> Contact:
         attempt=r.attempt,
         previous_notes=tuple(r.previous_notes),
         attributes=dict(r.attributes),
+        lease_proof=r.lease_proof,
     )
 
 
@@ -71,6 +72,7 @@ def contact_to_row(c: Contact, batch_id: int, campaign_id: int) -> ContactRow:
         previous_notes=list(c.previous_notes),
         attributes=dict(c.attributes),
         worked=False,
+        lease_proof=c.lease_proof,
     )
 
 
@@ -88,4 +90,5 @@ def result_from_row(r: ResultRow) -> Result:
         notes=r.notes,
         callback_at=r.callback_at,
         supersedes=r.supersedes,
+        lease_proof=r.lease_proof,
     )

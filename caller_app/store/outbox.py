@@ -76,6 +76,7 @@ class Outbox:
                 )
                 values = dict(
                     id=str(uuid.uuid4()),
+                    lease_proof=self._lease_proof(s, draft, supersedes),
                     owner=self._owner(s),
                     session_id=session_id,
                     contact_id=draft.contact_id,
@@ -108,6 +109,17 @@ class Outbox:
             "recorded result=%s contact=%d batch=%d", result.id, result.contact_id, result.batch_id
         )
         return result
+
+    @staticmethod
+    def _lease_proof(s: Session, draft: ResultDraft, supersedes: str | None) -> str | None:
+        """The proof of the lease the call was made under (a correction: its original's)."""
+        if supersedes is not None:
+            return s.scalar(select(ResultRow.lease_proof).where(ResultRow.id == supersedes))
+        return s.scalar(
+            select(ContactRow.lease_proof).where(
+                ContactRow.batch_id == draft.batch_id, ContactRow.contact_id == draft.contact_id
+            )
+        )
 
     def record_correction(self, original_id: str, draft: ResultDraft) -> Result:
         """A new result replacing `original_id` (whose payload may already be frozen).
@@ -212,6 +224,53 @@ class Outbox:
                     or 0
                 )
         return count
+
+    def retry_attention(self, result_ids: Iterable[str]) -> int:
+        """The volunteer asks to send refused results again: back to pending, same id and
+        payload (a refusal may have been the server's mistake, since fixed)."""
+        ids = list(result_ids)
+        with self._tx() as s:
+            count = s.execute(
+                update(ResultRow)
+                .where(ResultRow.id.in_(ids), ResultRow.state == REJECTED)
+                .values(state=PENDING, reject_code=None, reject_message=None)
+            ).rowcount
+        log.info("%d refused results queued again", count or 0)
+        return count or 0
+
+    # -- reconciliation: does the server still hold what it accepted? -------------------
+    def unconfirmed_ids(self) -> list[str]:
+        """Delivered results of the signed-in account not yet confirmed by a check."""
+        with self._read() as s:
+            return list(
+                s.scalars(
+                    select(ResultRow.id)
+                    .where(
+                        ResultRow.state == DELIVERED,
+                        ResultRow.confirmed_at.is_(None),
+                        ResultRow.owner == self._owner(s),
+                    )
+                    .order_by(ResultRow.seq)
+                )
+            )
+
+    def apply_check(self, checked: Iterable[str], missing: Iterable[str]) -> int:
+        """The server holds `checked` minus `missing`: confirm those; the missing go back to
+        pending (same id, same frozen payload) to be sent again. Returns how many."""
+        lost = set(missing)
+        held = [i for i in checked if i not in lost]
+        with self._tx() as s:
+            s.execute(
+                update(ResultRow)
+                .where(ResultRow.id.in_(held), ResultRow.state == DELIVERED)
+                .values(confirmed_at=_now())
+            )
+            count = s.execute(
+                update(ResultRow)
+                .where(ResultRow.id.in_(list(lost)), ResultRow.state == DELIVERED)
+                .values(state=PENDING, delivered_at=None, confirmed_at=None)
+            ).rowcount
+        return count or 0
 
     def needs_attention(self) -> list[AttentionItem]:
         with self._read() as s:

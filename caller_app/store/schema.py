@@ -1,4 +1,4 @@
-"""SQLAlchemy tables of the local store (schema version 1).
+"""SQLAlchemy tables of the local store (schema version 2; see upgrades.py).
 
 Times are stored as ISO 8601 text in UTC (SQLite has no time zone type), JSON
 columns hold lists and maps. Results carry no foreign key to contacts: contacts are
@@ -78,6 +78,9 @@ class BatchRow(Base):
     campaign_id: Mapped[int] = mapped_column(Integer, index=True)
     lease_expires_at: Mapped[dt.datetime]
     leased_at: Mapped[dt.datetime]
+    # When lease_expires_at was last set (lease or renewal), by our wall clock: half-way
+    # from here to the end is when we renew. Null before schema 2 (use leased_at).
+    lease_set_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     # Set when the batch is given back: its contacts are gone locally; the ids left to
     # release on the server stay here until the server confirmed the release.
     released: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -99,10 +102,15 @@ class ContactRow(Base):
     previous_notes: Mapped[list[Any]] = mapped_column(JSON)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON)
     worked: Mapped[bool] = mapped_column(Boolean, default=False)
+    lease_proof: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class ResultRow(Base):
-    """The outbox. state: pending -> delivered | rejected. Frozen once upload_started_at is set."""
+    """The outbox. state: pending -> delivered | rejected. Frozen once upload_started_at is set.
+
+    A delivered result stays until a later `POST /results/check` has confirmed the
+    server holds it (`confirmed_at`); one the server lost goes back to pending.
+    """
 
     __tablename__ = "results"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -125,6 +133,8 @@ class ResultRow(Base):
     delivered_at: Mapped[dt.datetime | None]
     reject_code: Mapped[str | None] = mapped_column(Text)
     reject_message: Mapped[str | None] = mapped_column(Text)
+    lease_proof: Mapped[str | None] = mapped_column(Text, default=None)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class PendingLease(Base):

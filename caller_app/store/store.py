@@ -10,24 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from caller_app.domain.models import (
-    Account,
-    Campaign,
-    Contact,
-    Script,
-)
+from caller_app.domain.models import Account, Campaign, Script
+from caller_app.domain.urls import canonical_server_url
 
 from . import convert
 from .engine import make_engine
-from .outbox import DELIVERED, PENDING, Outbox
+from .leases import Leases
+from .outbox import DELIVERED, Outbox
 from .schema import (
     AccountRow,
     BatchRow,
@@ -39,7 +35,7 @@ from .schema import (
     Setting,
 )
 from .sessions import Sessions
-from .upgrades import upgrade
+from .upgrades import FORMER_SERVER_URL, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +44,14 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Store(Outbox, Sessions):
-    def __init__(self, path: Path) -> None:
+Clock = Callable[[], dt.datetime]
+
+
+class Store(Outbox, Leases, Sessions):
+    def __init__(self, path: Path, clock: Clock = _now) -> None:
+        """`clock`: the wall clock (aware UTC) that ends leases; tests move it."""
         self.path = path
+        self.clock = clock
         self.engine = make_engine(path)
         upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -80,6 +81,11 @@ class Store(Outbox, Sessions):
 
     # -- account -------------------------------------------------------------------
     def save_account(self, account: Account) -> None:
+        try:  # one spelling per server: it is half of the results' owner key
+            url = canonical_server_url(account.server_url)
+        except ValueError:
+            url = account.server_url
+        account = Account(url, account.username, account.volunteer_id, account.name)
         with self._tx() as s:
             s.execute(delete(AccountRow))
             s.add(
@@ -111,6 +117,14 @@ class Store(Outbox, Sessions):
 
     def last_username(self) -> str | None:
         return self._setting("last_username")
+
+    def former_server_url(self) -> str | None:
+        """The account's address as spelled before schema 2 (its keyring entry's key)."""
+        return self._setting(FORMER_SERVER_URL)
+
+    def forget_former_server_url(self) -> None:
+        with self._tx() as s:
+            s.execute(delete(Setting).where(Setting.key == FORMER_SERVER_URL))
 
     # -- campaigns and script ------------------------------------------------------
     def save_campaigns(self, campaigns: list[Campaign]) -> None:
@@ -149,192 +163,23 @@ class Store(Outbox, Sessions):
             row = s.get(ScriptRow, campaign_id)
             return row.etag if row else None
 
-    # -- batches and contacts ----------------------------------------------------------
-    def lease_request_id(self, campaign_id: int) -> str:
-        """The request_id for the next batch request; the same one until a reply arrives."""
-        with self._tx() as s:
-            row = s.get(PendingLease, campaign_id)
-            if row is None:
-                row = PendingLease(campaign_id=campaign_id, request_id=str(uuid.uuid4()))
-                s.add(row)
-            return row.request_id
-
-    def clear_lease_request(self, campaign_id: int) -> None:
-        with self._tx() as s:
-            s.execute(delete(PendingLease).where(PendingLease.campaign_id == campaign_id))
-
-    def add_batch(
-        self,
-        batch_id: int,
-        campaign_id: int,
-        lease_expires_at: dt.datetime,
-        contacts: Iterable[Contact],
-    ) -> int:
-        """Store a leased batch (idempotent: a batch seen again adds only new contacts)."""
-        with self._tx() as s:
-            batch = s.get(BatchRow, batch_id)
-            if batch is None:
-                s.add(
-                    BatchRow(
-                        id=batch_id,
-                        campaign_id=campaign_id,
-                        lease_expires_at=lease_expires_at,
-                        leased_at=_now(),
-                    )
-                )
-            else:
-                batch.lease_expires_at = lease_expires_at
-            known = set(
-                s.scalars(select(ContactRow.contact_id).where(ContactRow.batch_id == batch_id))
-            )
-            added = 0
-            for c in contacts:
-                if c.id not in known:
-                    s.add(convert.contact_to_row(c, batch_id, campaign_id))
-                    known.add(c.id)
-                    added += 1
-            s.execute(delete(PendingLease).where(PendingLease.campaign_id == campaign_id))
-            return added
-
-    @staticmethod
-    def _unworked(campaign_id: int):  # type: ignore[no-untyped-def]
-        return (
-            select(ContactRow)
-            .join(BatchRow, BatchRow.id == ContactRow.batch_id)
-            .where(
-                ContactRow.campaign_id == campaign_id,
-                ContactRow.worked.is_(False),
-                BatchRow.released.is_(False),
-            )
-        )
-
-    def next_contact(self, campaign_id: int) -> Contact | None:
-        """The first unworked contact, in the order the batches were leased."""
-        with self._read() as s:
-            query = self._unworked(campaign_id).order_by(
-                BatchRow.leased_at, BatchRow.id, ContactRow.rowid
-            )
-            row = s.scalars(query.limit(1)).first()
-            return convert.contact_from_row(row) if row else None
-
-    def remaining(self, campaign_id: int) -> int:
-        with self._read() as s:
-            sub = self._unworked(campaign_id).subquery()
-            return int(s.scalar(select(func.count()).select_from(sub)) or 0)
-
-    def contact(self, batch_id: int, contact_id: int) -> Contact | None:
-        with self._read() as s:
-            row = s.scalars(
-                select(ContactRow).where(
-                    ContactRow.batch_id == batch_id, ContactRow.contact_id == contact_id
-                )
-            ).first()
-            return convert.contact_from_row(row) if row else None
-
-    def live_batches(self, campaign_id: int | None = None) -> list[tuple[int, dt.datetime]]:
-        """Batches still held (not released): (batch_id, lease_expires_at)."""
-        with self._read() as s:
-            query = select(BatchRow).where(BatchRow.released.is_(False)).order_by(BatchRow.id)
-            if campaign_id is not None:
-                query = query.where(BatchRow.campaign_id == campaign_id)
-            return [(b.id, b.lease_expires_at) for b in s.scalars(query)]
-
-    def update_lease(self, batch_id: int, lease_expires_at: dt.datetime) -> None:
-        with self._tx() as s:
-            s.execute(
-                update(BatchRow)
-                .where(BatchRow.id == batch_id)
-                .values(lease_expires_at=lease_expires_at)
-            )
-
-    def unworked_contact_ids(self, batch_id: int) -> list[int]:
-        with self._read() as s:
-            return list(
-                s.scalars(
-                    select(ContactRow.contact_id)
-                    .where(ContactRow.batch_id == batch_id, ContactRow.worked.is_(False))
-                    .order_by(ContactRow.rowid)
-                )
-            )
-
-    def forget_contacts(self, batch_id: int, contact_ids: Iterable[int] | None = None) -> int:
-        """Delete contacts of a batch (all of them when contact_ids is None)."""
-        with self._tx() as s:
-            query = delete(ContactRow).where(ContactRow.batch_id == batch_id)
-            if contact_ids is not None:
-                query = query.where(ContactRow.contact_id.in_(list(contact_ids)))
-            return s.execute(query).rowcount or 0
-
-    def release_batch(self, batch_id: int) -> list[int]:
-        """Give a batch back locally: delete all its contacts, remember the unworked ids.
-
-        The batch row stays (released) until `drop_batch` after the server confirmed
-        the release, so a release that failed offline is retried later.
-        """
-        with self._tx() as s:
-            batch = s.get(BatchRow, batch_id)
-            if batch is None:
-                return []
-            if batch.released:
-                return list(batch.release_ids or [])
-            ids = list(
-                s.scalars(
-                    select(ContactRow.contact_id).where(
-                        ContactRow.batch_id == batch_id, ContactRow.worked.is_(False)
-                    )
-                )
-            )
-            batch.released = True
-            batch.release_ids = ids
-            s.execute(delete(ContactRow).where(ContactRow.batch_id == batch_id))
-        self.checkpoint()
-        return ids
-
-    def batches_to_release(self) -> list[tuple[int, list[int]]]:
-        with self._read() as s:
-            rows = s.scalars(select(BatchRow).where(BatchRow.released.is_(True)))
-            return [(b.id, list(b.release_ids or [])) for b in rows]
-
-    def drop_batch(self, batch_id: int) -> None:
-        with self._tx() as s:
-            s.execute(delete(ContactRow).where(ContactRow.batch_id == batch_id))
-            s.execute(delete(BatchRow).where(BatchRow.id == batch_id))
-
-    def retire_finished_batches(self) -> list[int]:
-        """Drop held batches with no unworked contact and no result waiting to upload."""
-        with self._tx() as s:
-            dropped = []
-            for b in s.scalars(select(BatchRow).where(BatchRow.released.is_(False))):
-                unworked = s.scalar(
-                    select(func.count())
-                    .select_from(ContactRow)
-                    .where(ContactRow.batch_id == b.id, ContactRow.worked.is_(False))
-                )
-                waiting = s.scalar(
-                    select(func.count())
-                    .select_from(ResultRow)
-                    .where(ResultRow.batch_id == b.id, ResultRow.state == PENDING)
-                )
-                if not unworked and not waiting:
-                    dropped.append(b.id)
-            for batch_id in dropped:
-                s.execute(delete(ContactRow).where(ContactRow.batch_id == batch_id))
-                s.execute(delete(BatchRow).where(BatchRow.id == batch_id))
-        if dropped:
-            self.checkpoint()
-        return dropped
-
     # -- privacy -----------------------------------------------------------------------
     def wipe_account_data(self) -> None:
         """Delete all contact data, scripts, campaigns and the account; VACUUM the file.
 
-        Results not yet delivered (and those needing attention) are kept: they hold
-        only ids, outcome, answers and notes, and must not be lost.
+        Only results the server confirmed holding (`POST /results/check`) go. Those not
+        yet delivered, needing attention, or delivered but unconfirmed (a server restored
+        from a backup may have lost them) are kept: they hold only ids, outcome, answers
+        and notes, and must not be lost.
         """
         with self._tx() as s:
             for table in (ContactRow, BatchRow, PendingLease, ScriptRow, CampaignRow, AccountRow):
                 s.execute(delete(table))
-            s.execute(delete(ResultRow).where(ResultRow.state == DELIVERED))
+            s.execute(
+                delete(ResultRow).where(
+                    ResultRow.state == DELIVERED, ResultRow.confirmed_at.is_not(None)
+                )
+            )
         self.vacuum()
         log.info("account data wiped")
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
+
+from caller_app.domain.urls import canonical_server_url
 
 from .schema import Base
 
@@ -25,7 +27,54 @@ def _v1(conn: Connection) -> None:
     Base.metadata.create_all(conn)
 
 
-STEPS: list[Callable[[Connection], None]] = [_v1]
+# The Setting key keeping the account's address as spelled before schema 2: its token
+# sits in the keyring under that spelling until the first start-up moves it.
+FORMER_SERVER_URL = "former_server_url"
+
+
+def _canonical(url: str) -> str:
+    try:
+        return canonical_server_url(url)
+    except ValueError:
+        return url  # not an address we can read: leave it as it was
+
+
+def _v2(conn: Connection) -> None:
+    """Lease proofs, confirmed results, the lease renewal point; one spelling per server."""
+    # Step 1 creates tables from today's models, so a new database has these already.
+    for table, column, kind in (
+        ("contacts", "lease_proof", "TEXT"),
+        ("results", "lease_proof", "TEXT"),
+        ("results", "confirmed_at", "VARCHAR(40)"),
+        ("batches", "lease_set_at", "VARCHAR(40)"),
+    ):
+        have = {row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+        if column not in have:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    for (url,) in conn.execute(text("SELECT server_url FROM account")).all():
+        if _canonical(url) != url:
+            conn.execute(
+                text("INSERT OR REPLACE INTO settings (key, value) VALUES (:k, :v)"),
+                {"k": FORMER_SERVER_URL, "v": url},
+            )
+            conn.execute(text("UPDATE account SET server_url = :new"), {"new": _canonical(url)})
+    for (url,) in conn.execute(
+        text("SELECT value FROM settings WHERE key = 'last_server_url'")
+    ).all():
+        conn.execute(
+            text("UPDATE settings SET value = :v WHERE key = 'last_server_url'"),
+            {"v": _canonical(url)},
+        )
+    for (owner,) in conn.execute(text("SELECT DISTINCT owner FROM results")).all():
+        url, sep, username = owner.partition("|")
+        if sep and _canonical(url) != url:
+            conn.execute(
+                text("UPDATE results SET owner = :new WHERE owner = :old"),
+                {"new": f"{_canonical(url)}|{username}", "old": owner},
+            )
+
+
+STEPS: list[Callable[[Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(STEPS)
 
 

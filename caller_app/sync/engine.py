@@ -9,10 +9,11 @@ Everything the GUI needs arrives as signals (queued to the GUI thread by Qt).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 import random
-import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
@@ -23,10 +24,15 @@ from caller_app.store import Store
 
 from . import tasks
 from .backoff import WakeDetector, full_jitter
+from .schedule import Schedule, Step
 
 log = logging.getLogger(__name__)
 
 _QUEUED = Qt.ConnectionType.QueuedConnection
+
+# Steps whose failure the status bar reports as "retrying". Script, tally and
+# preference failures are logged and retried on their own: the calls still flow.
+_CORE_STEPS = (Step.RELEASE, Step.CHECK, Step.RENEW, Step.UPLOAD, Step.LEASE)
 
 
 class SyncEngine(QObject):
@@ -35,6 +41,7 @@ class SyncEngine(QObject):
     script_changed = Signal(object)  # Script
     progress_changed = Signal(object)  # TeamProgress
     out_of_contacts = Signal(str, object)  # reason, opens_at (datetime | None)
+    contacts_lost = Signal(int)  # unworked contacts that went to someone else meanwhile
     attention_changed = Signal()  # the needs-attention list changed
     signed_out = Signal()
     released = Signal(int)  # end_session finished; contacts given back
@@ -53,6 +60,7 @@ class SyncEngine(QObject):
         prefetch_below: int = 5,
         upload_chunk: int = 100,
         renew_every_s: float | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
         progress_every_s: float = 60.0,
         script_every_s: float = 300.0,
         empty_retry_s: float = 60.0,
@@ -61,11 +69,14 @@ class SyncEngine(QObject):
         wake_jump_s: float = 30.0,
         rng: random.Random | None = None,
     ) -> None:
+        """`renew_every_s`: renew at least this often (and whenever half a lease is
+        gone); `clock`: the wall clock of leases and due times (default: the store's)."""
         super().__init__()
         self.store, self.api, self.campaign_id = store, api, campaign_id
+        self.clock = clock or store.clock
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self.prefetch_below, self.upload_chunk = prefetch_below, upload_chunk
-        self.renew_every_s = renew_every_s
+        self.renew_every_s = renew_every_s if renew_every_s is not None else 300.0
         self.progress_every_s, self.script_every_s = progress_every_s, script_every_s
         self.empty_retry_s, self.idle_every_s = empty_retry_s, idle_every_s
         self.wake_check_s, self.wake_jump_s = wake_check_s, wake_jump_s
@@ -80,9 +91,17 @@ class SyncEngine(QObject):
         self._stopped = False
         self._ending = False
         self._connectivity = Connectivity.ONLINE  # until a call fails
+        self._detail = ""  # the words of the last failure, kept while it lasts
         self.pending_leaderboard: bool | None = None  # a preference not yet sent
-        self.tally_not_before = 0.0  # monotonic time before which the tally isn't refetched
-        self.due: dict[str, float] = {"script": 0.0, "renew": 0.0, "progress": 0.0, "lease": 0.0}
+        # before this (wall clock) the tally isn't refetched after an upload
+        self.tally_not_before = dt.datetime.min.replace(tzinfo=dt.UTC)
+        self.schedule = Schedule(
+            self.clock, backoff_base=backoff_base, backoff_cap=backoff_cap, rng=self.rng
+        )
+        self.force_renew = False  # renew every batch next: after a wake or an offline spell
+        self.offline_spell = False  # a call met Offline; the next success renews first
+        self.stop_requested = False  # set from any thread: the cycle ends between steps
+        self._failed: list[tuple[Step, ApiError, float]] = []  # this cycle's failed steps
         self._request.connect(self._on_request, type=_QUEUED)
 
     # -- life cycle (GUI thread) ----------------------------------------------------------
@@ -109,13 +128,14 @@ class SyncEngine(QObject):
 
     # -- thread-safe requests ----------------------------------------------------------
     def sync_now(self) -> None:
-        self._request.emit("kick", "sync_now")
+        """Try every step now, even those backing off after failures."""
+        self._request.emit("retry", "sync_now")
 
     def result_recorded(self) -> None:
         self._request.emit("kick", "result")
 
     def network_up(self) -> None:
-        self._request.emit("kick", "network")
+        self._request.emit("retry", "network")
 
     def set_token(self, token: str) -> None:
         self._request.emit("token", token)
@@ -130,6 +150,7 @@ class SyncEngine(QObject):
         self._request.emit("leaderboard", opt_in)
 
     def stop(self) -> None:
+        self.stop_requested = True  # a cycle in progress skips its remaining steps
         self._request.emit("stop", None)
 
     # -- worker thread ---------------------------------------------------------------------
@@ -152,10 +173,15 @@ class SyncEngine(QObject):
         if kind == "kick":
             log.debug("sync kicked: %s", arg)
             self._kick()
+        elif kind == "retry":
+            log.debug("sync retried: %s", arg)
+            self.schedule.reset_backoff()
+            self._kick()
         elif kind == "token":
             self.api.token = arg
             self._signed_out = False
             self._attempt = 0
+            self.schedule.reset_backoff()
             self._kick()
         elif kind == "leaderboard":
             self.pending_leaderboard = bool(arg)
@@ -175,7 +201,10 @@ class SyncEngine(QObject):
 
     def _check_wake(self) -> None:
         if self._wake is not None and self._wake.check():
-            log.info("wake from sleep detected; syncing")
+            log.info("wake from sleep detected; renewing leases first")
+            self.force_renew = True
+            self.schedule.reset(Step.RENEW)
+            self.schedule.reset_backoff()
             self._kick()
 
     def _stop(self) -> None:
@@ -194,31 +223,62 @@ class SyncEngine(QObject):
         """Emit the state; None keeps the last one (an upload starting is not "online")."""
         if state is None:
             state = self._connectivity
+            kw.setdefault("detail", self._detail if state is not Connectivity.ONLINE else "")
         self._connectivity = state
+        self._detail = kw.get("detail", "")
         waiting, attention = self.store.outbox_counts()
         self.status_changed.emit(
             SyncStatus(connectivity=state, waiting=waiting, needs_attention=attention, **kw)
         )
 
+    def step_failed(self, step: Step, exc: ApiError, delay: float) -> None:
+        """A step backs off alone (called by tasks); reported once the cycle ends."""
+        self._failed.append((step, exc, delay))
+
     @Slot()
     def _cycle(self) -> None:
         if self._stopped or self._signed_out:
             return
+        self._failed = []
         try:
             tasks.run_cycle(self)
         except SignedOut:
             self._on_signed_out()
-        except ApiError as exc:
+        except ApiError as exc:  # Offline: the network is down for every step
             self._on_failure(exc)
         except Exception as exc:  # a bug or a local disk problem: log it, keep the thread
             log.exception("sync cycle failed")
             self._on_failure(exc)
         else:
             self._attempt = 0
+            self._after_cycle()
+
+    def _after_cycle(self) -> None:
+        """Report the cycle and sleep until the next step is due (or the idle tick)."""
+        core = [(step, exc, delay) for step, exc, delay in self._failed if step in _CORE_STEPS]
+        if core:
+            _, exc, _ = core[0]
+            retry = min(delay for _, _, delay in core)
+            offline = any(isinstance(e, Offline) for _, e, _ in core)
+            state = Connectivity.OFFLINE if offline else Connectivity.RETRYING
+            self._status(state, retry_in_s=math.ceil(retry), detail=str(exc))
+        else:
             self._status(Connectivity.ONLINE)
-            now = time.monotonic()
-            wait = min([*self.due.values(), now + self.idle_every_s]) - now
-            self._schedule(max(1.0, wait))
+        now = self.clock()
+        times = [now + dt.timedelta(seconds=self.idle_every_s)]
+        times += [t for t in (self.schedule.next_due(), self._next_renew()) if t is not None]
+        wait = (min(times) - now).total_seconds()
+        self._schedule(max(0.0 if self._failed else 1.0, wait))
+
+    def _next_renew(self) -> dt.datetime | None:
+        """When a lease next wants renewing; a past one is the renew step's business
+        (it ran this cycle, or is backing off), not a reason to spin."""
+        try:
+            at = self.store.next_renew_at(self.renew_every_s)
+        except Exception:  # a locked database: the idle tick comes soon anyway
+            log.exception("could not read the renewal times")
+            return None
+        return at if at is not None and at > self.clock() else None
 
     def _on_signed_out(self) -> None:
         log.info("signed out by the server; %d results kept", self.store.waiting_count())
@@ -229,7 +289,10 @@ class SyncEngine(QObject):
         self.signed_out.emit()
 
     def _on_failure(self, exc: Exception) -> None:
+        """The whole cycle failed (offline, or a bug): back off every step together."""
         self._attempt += 1
+        if isinstance(exc, Offline):
+            self.force_renew = self.offline_spell = True  # the lease may have lapsed meanwhile
         delay = full_jitter(self._attempt, self.backoff_base, self.backoff_cap, self.rng)
         if isinstance(exc, Throttled):
             delay = max(delay, min(exc.retry_after, self.backoff_cap))

@@ -1,55 +1,82 @@
 """What one sync cycle does, step by step (runs on the sync thread only).
 
-Order matters: give back released batches, refresh the script, upload the outbox,
-renew leases, then lease more contacts, then fetch team progress. Any ApiError
-ends the cycle and the engine retries with backoff.
+Each step has its own due time and its own backoff (`schedule.Schedule`): a failing
+script refresh or lease request never holds up an upload. Order still matters within
+a cycle: give back released batches, check what the server holds (session start),
+renew leases (first, after a wake or an offline spell), upload, refresh the script,
+lease more, fetch the tally. `Offline` ends the whole cycle (the network is down for
+every step) unless a renewal met it: uploads never wait on renewals. `SignedOut` stops
+the engine until a new token arrives.
 """
 
 from __future__ import annotations
 
-import contextlib
+import datetime as dt
 import logging
-import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from caller_app.api import ApiError, ProtocolError, Rejected
+from caller_app.api import ApiError, Offline, ProtocolError, Rejected, SignedOut, Throttled
 from caller_app.domain.models import Rejection
+
+from .reconcile import check_delivered
+from .schedule import Step
 
 if TYPE_CHECKING:
     from .engine import SyncEngine
 
 log = logging.getLogger(__name__)
 
-
-def _due(engine: SyncEngine, key: str) -> bool:
-    return time.monotonic() >= engine.due[key]
-
-
-def _later(engine: SyncEngine, key: str, seconds: float) -> None:
-    engine.due[key] = time.monotonic() + seconds
-
-
 # After an upload, the team tally is fetched again this soon (not a minute later), so
 # the volunteer sees their own calls counted.
 TALLY_AFTER_UPLOAD_S = 5.0
+# Replies to a renewal that mean "this batch is not yours any more".
+BATCH_GONE = (404, 409)
 
 
 def run_cycle(engine: SyncEngine) -> None:
-    retry_releases(engine)
-    if _due(engine, "script"):
-        refresh_script(engine)
-    if upload(engine):
-        engine.due["progress"] = min(engine.due["progress"], engine.tally_not_before)
-    send_preferences(engine)
     engine.store.retire_finished_batches()
-    if _due(engine, "renew"):
-        renew(engine)
-    if not engine.ending and _due(engine, "lease"):
-        prefetch(engine)
-    if _due(engine, "progress"):
-        engine.progress_changed.emit(engine.api.progress(engine.campaign_id))
-        _later(engine, "progress", engine.progress_every_s)
-        engine.tally_not_before = time.monotonic() + TALLY_AFTER_UPLOAD_S
+    _run(engine, Step.RELEASE, retry_releases)
+    _run(engine, Step.CHECK, check)
+    _run(engine, Step.RENEW, renew)
+    _run(engine, Step.UPLOAD, upload)
+    _run(engine, Step.RENEW, renew)  # due again if the upload ended an offline spell
+    _run(engine, Step.SCRIPT, refresh_script)
+    _run(engine, Step.PREFS, send_preferences)
+    if not engine.ending:
+        _run(engine, Step.LEASE, prefetch)
+    _run(engine, Step.PROGRESS, fetch_progress)
+
+
+def _run(engine: SyncEngine, step: Step, task: Callable[[SyncEngine], object]) -> None:
+    """Run `task` if its step is due; an ApiError backs off this step alone."""
+    if engine.stop_requested or not engine.schedule.due(step):
+        return
+    try:
+        task(engine)
+    except SignedOut:
+        raise
+    except ApiError as exc:
+        if isinstance(exc, Offline):
+            engine.offline_spell = engine.force_renew = True
+            if step is not Step.RENEW:  # the network is down for every step: end the cycle
+                raise
+            # ...but uploads never wait on a renewal: it backs off alone
+        at_least = exc.retry_after if isinstance(exc, Throttled) else 0.0
+        delay = engine.schedule.failed(step, at_least)
+        log.info("sync step %s failed (%s); retry in %.1fs", step.value, type(exc).__name__, delay)
+        engine.step_failed(step, exc, delay)
+    else:
+        engine.schedule.succeeded(step)
+        if engine.offline_spell and step is not Step.RENEW:
+            engine.offline_spell = False  # back online: renew first thing
+            engine.schedule.reset(Step.RENEW)
+
+
+def check(engine: SyncEngine) -> None:
+    """Once a session: results the server lost (restored from a backup) go out again."""
+    check_delivered(engine.store, engine.api)
+    engine.schedule.never(Step.CHECK)
 
 
 def send_preferences(engine: SyncEngine) -> None:
@@ -60,7 +87,7 @@ def send_preferences(engine: SyncEngine) -> None:
     engine.api.set_leaderboard_opt_in(wanted)
     if engine.pending_leaderboard == wanted:
         engine.pending_leaderboard = None
-    engine.due["progress"] = 0.0  # show the board with (or without) us at once
+    engine.schedule.reset(Step.PROGRESS)  # show the board with (or without) us at once
 
 
 def refresh_script(engine: SyncEngine) -> None:
@@ -72,23 +99,37 @@ def refresh_script(engine: SyncEngine) -> None:
         engine.store.save_script(script, new_etag)
         log.info("script of campaign=%d updated to version %s", cid, script.version)
         engine.script_changed.emit(script)
-    _later(engine, "script", engine.script_every_s)
+    engine.schedule.later(Step.SCRIPT, engine.script_every_s)
+
+
+def fetch_progress(engine: SyncEngine) -> None:
+    engine.progress_changed.emit(engine.api.progress(engine.campaign_id))
+    engine.schedule.later(Step.PROGRESS, engine.progress_every_s)
+    engine.tally_not_before = engine.clock() + dt.timedelta(seconds=TALLY_AFTER_UPLOAD_S)
 
 
 def upload(engine: SyncEngine) -> int:
-    """Send the outbox in chunks; a result leaves it only when the server lists its id."""
+    """Send the outbox in chunks; a result leaves it only when the server lists its id.
+
+    Only the server naming a result in `rejected`, or a 422 to a request holding that
+    one result alone, parks it. A 413/422 to a larger request is narrowed down by
+    halving; any other refusal (a proxy's 400/404/408, a 413 for one result) is
+    transient and the step backs off.
+    """
     store, chunk, delivered = engine.store, engine.upload_chunk, 0
     while True:
         batch = store.claim_for_upload(chunk)
         if not batch:
-            return delivered
+            break
         engine._status(None, uploading=True)
         try:
             reply = engine.api.post_results(batch)
-        except Rejected as exc:  # the whole request refused (413/422): narrow it down
-            if len(batch) > 1:
+        except Rejected as exc:
+            if exc.status in (413, 422) and len(batch) > 1:
                 chunk = max(1, len(batch) // 2)
                 continue
+            if exc.status != 422:
+                raise
             log.warning("result=%s refused (%s)", batch[0].id, exc.code or exc.status)
             store.mark_rejected([Rejection(batch[0].id, exc.code or "invalid", str(exc))])
             engine.attention_changed.emit()
@@ -113,41 +154,65 @@ def upload(engine: SyncEngine) -> int:
         if not done and not refused:
             raise ProtocolError("The server did not confirm our results. We'll keep trying.")
         chunk = min(engine.upload_chunk, chunk * 2)
+    if delivered:
+        wait = (engine.tally_not_before - engine.clock()).total_seconds()
+        engine.schedule.sooner(Step.PROGRESS, wait)
+    return delivered
 
 
 def renew(engine: SyncEngine) -> None:
-    campaign = engine.store.campaign(engine.campaign_id)
-    lease_minutes = campaign.lease_minutes if campaign else 45
-    for batch_id, _expires in engine.store.live_batches():
-        try:
-            engine.store.update_lease(batch_id, engine.api.renew(batch_id))
-        except Rejected:  # not ours any more (expired and taken): forget its contacts
-            log.info("batch=%d is gone on the server; dropping it", batch_id)
-            engine.store.release_batch(batch_id)
-            engine.store.drop_batch(batch_id)
+    """Renew leases due by the wall clock (all of them after a wake or an offline spell).
+
+    The reply's `contact_ids` are the truth: unworked contacts not listed are deleted
+    and counted in `contacts_lost`; a batch that is gone (404/409) loses all of them.
+    """
+    store, lost, renewed = engine.store, 0, False
+    try:
+        for batch_id in store.batches_to_renew(engine.renew_every_s, engine.force_renew):
+            received = engine.clock()
+            try:
+                renewal = engine.api.renew(batch_id)
+            except Rejected as exc:
+                if exc.status not in BATCH_GONE:
+                    raise
+                log.info("batch=%d is gone on the server; dropping it", batch_id)
+                lost += len(store.release_batch(batch_id))
+                store.drop_batch(batch_id)
+                renewed = True
+                continue
+            lost += store.apply_renewal(batch_id, renewal.lease_end(received), renewal.contact_ids)
+            renewed = True
+        engine.force_renew = False
+    finally:
+        if renewed:
             engine.contacts_changed.emit()
-    every = engine.renew_every_s if engine.renew_every_s is not None else lease_minutes * 20
-    _later(engine, "renew", every)
+        if lost:
+            log.info("%d contacts no longer ours after renewal", lost)
+            engine.contacts_lost.emit(lost)
 
 
 def prefetch(engine: SyncEngine) -> None:
-    """Lease more contacts while fewer than `prefetch_below` are left unworked."""
+    """Lease more while fewer than `prefetch_below` are left, up to the holding limit."""
     store, cid = engine.store, engine.campaign_id
     campaign = store.campaign(cid)
     size = min(50, max(1, campaign.batch_size if campaign else 20))
+    limit = campaign.held_limit if campaign else 2 * size
     for _ in range(3):
-        if store.remaining(cid) >= engine.prefetch_below:
+        left = store.remaining(cid)
+        if left >= engine.prefetch_below or left >= limit:
             return
         request_id = store.lease_request_id(cid)  # reused until a reply arrives
-        lease = engine.api.lease(cid, size, request_id)
-        if lease.batch_id is None or lease.lease_expires_at is None:
+        received = engine.clock()
+        lease = engine.api.lease(cid, min(size, limit - left), request_id)
+        end = lease.lease_end(received)
+        if lease.batch_id is None or end is None:
             store.clear_lease_request(cid)
-            _later(engine, "lease", engine.empty_retry_s)
+            engine.schedule.later(Step.LEASE, engine.empty_retry_s)
             log.info("no contacts for campaign=%d: %s", cid, lease.reason)
             if store.remaining(cid) == 0:
                 engine.out_of_contacts.emit(lease.reason or "no_contacts", lease.opens_at)
             return
-        added = store.add_batch(lease.batch_id, cid, lease.lease_expires_at, lease.contacts)
+        added = store.add_batch(lease.batch_id, cid, end, lease.contacts)
         log.info("leased batch=%d with %d new contacts", lease.batch_id, added)
         engine.contacts_changed.emit()
         if added == 0:
@@ -158,15 +223,23 @@ def retry_releases(engine: SyncEngine) -> int:
     """Tell the server about batches given back locally; forget them once it knows."""
     count = 0
     for batch_id, ids in engine.store.batches_to_release():
-        with contextlib.suppress(Rejected):  # not ours any more: nothing to give back
+        try:
             count += engine.api.release(batch_id, ids) if ids else 0
+        except Rejected as exc:
+            if exc.status not in BATCH_GONE:
+                raise
+            # not ours any more: nothing to give back
         engine.store.drop_batch(batch_id)
         log.info("released batch=%d (%d contacts)", batch_id, len(ids))
     return count
 
 
 def end_session(engine: SyncEngine, logout: bool) -> int:
-    """Upload, give back every unworked contact (deleted here at once), maybe sign out."""
+    """Upload, give back every unworked contact (deleted here at once), maybe sign out.
+
+    Signing out wipes local data next, so the server is first asked whether it holds
+    every delivered result; what it lost is sent again (or kept, when that fails).
+    """
     try:
         upload(engine)
     except ApiError as exc:
@@ -180,6 +253,11 @@ def end_session(engine: SyncEngine, logout: bool) -> int:
     except ApiError as exc:
         log.info("end of session: release postponed (%s)", type(exc).__name__)
     if logout:
+        try:
+            if check_delivered(engine.store, engine.api) and upload(engine):
+                check_delivered(engine.store, engine.api)  # confirm what went again
+        except ApiError as exc:
+            log.info("sign-out: results check postponed (%s)", type(exc).__name__)
         try:
             engine.api.logout()
         except ApiError as exc:

@@ -138,6 +138,7 @@ class CallerViewModel(QObject):
         core.script_changed.connect(self._on_script)
         core.progress_changed.connect(self.team_changed)
         core.out_of_contacts.connect(self._on_out_of_contacts)
+        core.contacts_lost.connect(self._on_contacts_lost)
         core.attention_changed.connect(self._on_attention)
         core.session_ended.connect(self._on_session_ended)
         self._session_id = core.session_id
@@ -326,6 +327,11 @@ class CallerViewModel(QObject):
         self.script_changed.emit(script)
 
     @Slot(str, object)
+    def _on_contacts_lost(self, count: int) -> None:
+        self.notice.emit(
+            self.tr("%n contact(s) went to another volunteer while you were away.", "", count)
+        )
+
     def _on_out_of_contacts(self, reason: str, opens_at: object) -> None:
         self._server_reason = (reason, opens_at)
         self._update_empty_reason()

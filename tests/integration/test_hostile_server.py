@@ -197,7 +197,7 @@ def test_hostile_script_and_contact_are_stored_verbatim_and_fetch_nothing(
     }
     contact = {"id": 501, "first_name": f"<img src='{beacon}'>", "last_name": "</td><script>",
                "phone": "+442079460501", "ward": evil, "attempt": 1,
-               "previous_notes": [evil], "attributes": {"note": evil}}
+               "previous_notes": [evil], "attributes": {"note": evil}, "lease_proof": evil}
     hostile.on(f"GET /api/v1/campaigns/{CAMPAIGN}/script", Behaviour.REPLY, script)
     hostile.on(f"POST /api/v1/campaigns/{CAMPAIGN}/batches", Behaviour.REPLY,
                {**LEASE, "batch_id": 12, "contacts": [contact]})

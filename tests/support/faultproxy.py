@@ -46,6 +46,7 @@ class Fault(enum.Enum):
     LATENCY = "latency"  # each message, both ways, held back `delay` seconds
     HTML = "html"  # a captive portal answers 200 text/html; the server never sees it
     TRUNCATE = "truncate"  # the server's reply with its full Content-Length, half its body
+    STATUS = "status"  # the proxy itself answers `status` (e.g. 400, 404) with an HTML page
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class _Rule:
     times: int | None = None  # matching requests left to break; None = until cleared
     after_bytes: int = 0
     delay: float = 2.0
+    status: int = 400
 
     def matches(self, method: str, path: str) -> bool:
         return self.match is None or f"{method} {path}".startswith(self.match)
@@ -122,6 +124,7 @@ class FaultProxy:
         times: int | None = None,
         after_bytes: int = 0,
         delay: float = 2.0,
+        status: int = 400,
     ) -> None:
         """Break matching requests from now on (`times` of them, or until `clear()`).
 
@@ -135,7 +138,7 @@ class FaultProxy:
             return
         self._call(self._listen())
         with self._lock:
-            self._rule = _Rule(fault, match, times, after_bytes, delay)
+            self._rule = _Rule(fault, match, times, after_bytes, delay, status)
 
     def clear(self) -> None:
         """Back to pass-through, listening again on the same port if refused."""
@@ -197,7 +200,7 @@ class FaultProxy:
                 if rule.times <= 0:
                     self._rule = _Rule()
             self.injected[rule.fault] += 1
-            return _Rule(rule.fault, rule.match, None, rule.after_bytes, rule.delay)
+            return _Rule(rule.fault, rule.match, None, rule.after_bytes, rule.delay, rule.status)
 
     async def _serve_client(
         self, creader: asyncio.StreamReader, cwriter: asyncio.StreamWriter
@@ -261,6 +264,14 @@ class FaultProxy:
             )
             await cwriter.drain()
             return False
+        if rule.fault is Fault.STATUS:
+            page = b"<html><body><h1>%d</h1>Proxy error</body></html>" % rule.status
+            cwriter.write(
+                b"HTTP/1.1 %d Proxy Says No\r\nContent-Type: text/html\r\n"
+                b"Content-Length: %d\r\n\r\n" % (rule.status, len(page)) + page
+            )
+            await cwriter.drain()
+            return True
         if rule.fault is Fault.RESET:
             await self._send_partial(request[: rule.after_bytes])
             _reset(cwriter)

@@ -79,7 +79,11 @@ def test_lease_is_idempotent_and_renew_release_work(client, seeded) -> None:
     again = client.lease(seeded.campaign_id, 3, rid)  # the reply was "lost": same batch
     assert again.batch_id == lease.batch_id
     assert [c.id for c in again.contacts] == [c.id for c in lease.contacts]
-    assert client.renew(lease.batch_id) >= lease.lease_expires_at
+    renewal = client.renew(lease.batch_id)
+    assert renewal.lease_expires_at >= lease.lease_expires_at
+    assert renewal.lease_expires_in_s > 0
+    assert renewal.contact_ids == tuple(c.id for c in lease.contacts)
+    assert all(c.lease_proof for c in lease.contacts)
     assert client.release(lease.batch_id, [lease.contacts[0].id]) == 1
     assert [c.id for c in client.batch(lease.batch_id).contacts] == [
         c.id for c in lease.contacts[1:]

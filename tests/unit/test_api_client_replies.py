@@ -240,3 +240,107 @@ def test_another_api_version_is_incompatible(fake) -> None:
     with pytest.raises(Incompatible, match="version") as info:
         ApiClient(fake.url, token="t").campaigns()
     assert not info.value.transient
+
+
+# --- the lease contract (docs/api.md): lease proofs, seconds left, renewals, the check ----
+
+CONTACT = {
+    "id": 21,
+    "first_name": "Ada",
+    "last_name": "Quill",
+    "phone": "+442079460020",
+    "ward": "North",
+    "attempt": 1,
+    "previous_notes": [],
+    "attributes": {},
+    "lease_proof": "cHJvb2Y",
+}
+BATCH = {
+    "batch_id": 4,
+    "campaign_id": 1,
+    "lease_expires_at": "2026-11-26T18:45:00Z",
+    "lease_expires_in_s": 2700,
+    "contacts": [CONTACT],
+    "reason": None,
+    "opens_at": None,
+}
+
+
+def test_a_lease_carries_seconds_left_and_each_contact_its_proof(fake, api) -> None:
+    fake.reply("POST", "/campaigns/1/batches", 200, BATCH)
+    lease = api.lease(1, 5, "r-1")
+    assert lease.lease_expires_in_s == 2700
+    assert lease.contacts[0].lease_proof == "cHJvb2Y"
+    import datetime as dt
+
+    received = dt.datetime(2026, 12, 2, 1, 0, tzinfo=dt.UTC)  # our clock, not the server's
+    assert lease.lease_end(received) == received + dt.timedelta(seconds=2700)
+
+
+def test_seconds_left_are_optional_and_lease_proof_is_not(fake, api) -> None:
+    import datetime as dt
+
+    far = {**BATCH, "lease_expires_in_s": 10**15, "lease_expires_at": "9999-12-31T00:00:00Z"}
+    no_proof = {k: v for k, v in CONTACT.items() if k != "lease_proof"}
+    for reply in ({**BATCH, "lease_expires_in_s": None}, far, {**BATCH, "contacts": [no_proof]}):
+        fake.reply("POST", "/campaigns/1/batches", 200, reply)  # answered in this order
+    lease = api.lease(1, 5, "r-1")
+    received = dt.datetime(2026, 11, 26, 18, 0, tzinfo=dt.UTC)
+    assert lease.lease_end(received) == lease.lease_expires_at  # the fallback
+    # a year-9999 lease is held a day at most
+    assert api.lease(1, 5, "r-2").lease_end(received) == received + dt.timedelta(days=1)
+    with pytest.raises(ProtocolError, match="lease_proof"):
+        api.lease(1, 5, "r-3")
+
+
+def test_holding_limit_is_a_reason_and_max_held_contacts_has_a_default(fake, api) -> None:
+    empty = {
+        **BATCH,
+        "batch_id": None,
+        "lease_expires_at": None,
+        "lease_expires_in_s": None,
+        "contacts": [],
+        "reason": "holding_limit",
+    }
+    fake.reply("POST", "/campaigns/1/batches", 200, empty)
+    assert api.lease(1, 5, "r-1").reason == "holding_limit"
+    fake.reply(
+        "GET", "/campaigns", 200, {"campaigns": [campaign(), campaign(id=2, max_held_contacts=7)]}
+    )
+    fake.reply("GET", "/campaigns", 200, {"campaigns": [campaign(max_held_contacts="7")]})
+    first, second = api.campaigns()
+    assert (first.max_held_contacts, first.held_limit) == (40, 40)  # 2 x batch_size
+    assert second.held_limit == 7
+    with pytest.raises(ProtocolError):
+        api.campaigns()
+
+
+def test_a_renewal_lists_the_contacts_still_held(fake, api) -> None:
+    reply = {
+        "batch_id": 4,
+        "lease_expires_at": "2026-11-26T18:45:00Z",
+        "lease_expires_in_s": 600,
+        "contact_ids": [21, 23],
+    }
+    bads = (
+        {**reply, "contact_ids": None},
+        {**reply, "contact_ids": ["21"]},
+        {k: v for k, v in reply.items() if k != "contact_ids"},
+    )
+    for body in (reply, *bads):
+        fake.reply("POST", "/batches/4/renew", 200, body)
+    renewal = api.renew(4)
+    assert (renewal.batch_id, renewal.lease_expires_in_s, renewal.contact_ids) == (4, 600, (21, 23))
+    for _ in bads:
+        with pytest.raises(ProtocolError):
+            api.renew(4)
+
+
+def test_the_results_check_returns_the_missing_ids(fake, api) -> None:
+    fake.reply("POST", "/results/check", 200, {"missing": ["a"]})
+    fake.reply("POST", "/results/check", 200, {"missing": "a"})
+    assert api.check_results(["a", "b"]) == ("a",)
+    with pytest.raises(ProtocolError):
+        api.check_results(["a"])
+    with pytest.raises(ValueError, match="at most 1000"):
+        api.check_results(["x"] * 1001)

@@ -33,7 +33,9 @@ def test_result_payload_matches_the_api() -> None:
         "recorded_at",
         "callback_at",
         "supersedes",
+        "lease_proof",
     }
+    assert p["lease_proof"] is None  # recorded before lease proofs existed
 
 
 def test_naive_time_cannot_be_sent() -> None:

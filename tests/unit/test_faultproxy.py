@@ -219,3 +219,13 @@ def test_upstream_down_looks_like_a_reset(upstream, http):
         upstream.server_close()
         with pytest.raises(requests.ConnectionError):
             http.get(f"{p.url}/x", timeout=TIMEOUT)
+
+
+def test_status_is_answered_by_the_proxy_and_the_server_never_sees_it(proxy, upstream, http):
+    proxy.set_fault(Fault.STATUS, status=404, match="POST /commit", times=1)
+    r = http.post(f"{proxy.url}/commit", json={}, timeout=TIMEOUT)
+    assert r.status_code == 404
+    assert b"Proxy error" in r.content
+    assert upstream.commits == 0
+    # the same connection goes on working once the fault is used up
+    assert http.post(f"{proxy.url}/commit", json={}, timeout=TIMEOUT).json()["commit"] == 1

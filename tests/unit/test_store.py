@@ -18,8 +18,10 @@ from caller_app.store import (
     NewerSchemaError,
     Store,
 )
+from tests.support.clock import MovableClock
 
 NOW = dt.datetime(2026, 11, 26, 18, 0, tzinfo=dt.UTC)
+LEASE_END = NOW + dt.timedelta(minutes=45)
 CAMPAIGN = 7
 ACCOUNT = Account("https://bank.example.org", "priya", 3, "Priya Shah")
 
@@ -57,10 +59,15 @@ def draft(contact: Contact, outcome: str = "answered", **kw) -> ResultDraft:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "caller-app.sqlite3")
+def clock() -> MovableClock:
+    return MovableClock(NOW, frozen=True)
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: MovableClock) -> Store:
+    s = Store(tmp_path / "caller-app.sqlite3", clock=clock)
     s.save_account(ACCOUNT)
-    s.add_batch(1, CAMPAIGN, NOW + dt.timedelta(minutes=45), contacts(1, range(1, 4)))
+    s.add_batch(1, CAMPAIGN, LEASE_END, contacts(1, range(1, 4)))
     yield s
     s.close()
 
@@ -230,15 +237,15 @@ def test_claim_takes_only_the_signed_in_accounts_results(store: Store) -> None:
 def test_lease_request_id_is_reused_until_a_batch_arrives(store: Store) -> None:
     rid = store.lease_request_id(CAMPAIGN)
     assert store.lease_request_id(CAMPAIGN) == rid
-    assert store.add_batch(2, CAMPAIGN, NOW, contacts(2, range(10, 12))) == 2
+    assert store.add_batch(2, CAMPAIGN, LEASE_END, contacts(2, range(10, 12))) == 2
     assert store.lease_request_id(CAMPAIGN) != rid
     # the same batch again (the server's answer to a repeated request_id) adds nothing
-    assert store.add_batch(2, CAMPAIGN, NOW, contacts(2, range(10, 12))) == 0
+    assert store.add_batch(2, CAMPAIGN, LEASE_END, contacts(2, range(10, 12))) == 0
     assert store.remaining(CAMPAIGN) == 5
 
 
 def test_next_contact_follows_lease_order(store: Store) -> None:
-    store.add_batch(2, CAMPAIGN, NOW, contacts(2, range(10, 11)))
+    store.add_batch(2, CAMPAIGN, LEASE_END, contacts(2, range(10, 11)))
     seen = []
     while (c := store.next_contact(CAMPAIGN)) is not None:
         seen.append(c.id)
@@ -269,15 +276,17 @@ def test_finished_batches_retire_once_delivered(store: Store) -> None:
 
 def test_wipe_removes_contact_data_from_the_file(store: Store, tmp_path: Path) -> None:
     store.save_campaigns([_campaign()])
-    delivered = work_next(store)
+    confirmed, unconfirmed = work_next(store), work_next(store)
     store.claim_for_upload()
-    store.mark_delivered([delivered.id])
+    store.mark_delivered([confirmed.id, unconfirmed.id])
+    store.apply_check([confirmed.id], missing=[])  # the server said it holds this one
     waiting = work_next(store)
     store.wipe_account_data()
     assert store.account() is None
     assert store.campaigns() == []
     assert store.next_contact(CAMPAIGN) is None
-    assert [r.id for r in store.results()] == [waiting.id]  # never lose an undelivered call
+    # never lose a call the server has not confirmed holding (a restore may have lost it)
+    assert [r.id for r in store.results()] == [unconfirmed.id, waiting.id]
     assert store.last_server_url() == ACCOUNT.server_url
     store.close()
     blob = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
@@ -286,7 +295,7 @@ def test_wipe_removes_contact_data_from_the_file(store: Store, tmp_path: Path) -
 
 
 def test_two_threads_record_and_upload_without_loss(store: Store) -> None:
-    store.add_batch(3, CAMPAIGN, NOW, contacts(3, range(100, 160)))
+    store.add_batch(3, CAMPAIGN, LEASE_END, contacts(3, range(100, 160)))
     recorded: list[str] = []
     delivered: set[str] = set()
     done = threading.Event()

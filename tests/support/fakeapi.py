@@ -1,0 +1,115 @@
+"""A fake phone bank server as a real class, for fast tests of sync decisions.
+
+It stands in for `caller_app.api.ApiClient` (same method names, same return types,
+same typed errors) and keeps just enough state to answer like the server: the
+results it holds, the contacts it still leases to us per batch, queued lease
+replies. `fail(method, exc)` makes the next call of `method` raise `exc`;
+`offline = True` makes every call raise Offline. Every call is logged in `calls`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from caller_app.api import Offline, Rejected
+from caller_app.domain.models import (
+    Lease,
+    Rejection,
+    Renewal,
+    Result,
+    Script,
+    TeamProgress,
+    UploadReply,
+)
+
+LEASE_S = 45 * 60
+
+
+class FakeApi:
+    def __init__(self, clock: Callable[[], dt.datetime]) -> None:
+        self.clock = clock
+        self.token: str | None = "t0ken"
+        self.offline = False
+        self.calls: list[tuple[str, Any]] = []
+        self.held: dict[str, dict[str, Any]] = {}  # result id -> payload the server holds
+        self.refuse: dict[str, str] = {}  # result id -> rejection code
+        self.leased: dict[int, list[int]] = {}  # batch id -> contact ids still ours
+        self.gone: set[int] = set()  # batches answering 404 to a renewal
+        self.leases: list[Lease] = []  # replies to the next lease requests
+        self.upload_filter: Callable[[Sequence[Result]], None] | None = None
+        self._failures: dict[str, list[Exception]] = {}
+
+    # -- arranging ------------------------------------------------------------------------
+    def fail(self, method: str, exc: Exception, times: int = 1) -> None:
+        self._failures.setdefault(method, []).extend([exc] * times)
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.calls]
+
+    def _enter(self, name: str, arg: Any = None) -> None:
+        self.calls.append((name, arg))
+        if self.offline:
+            raise Offline()
+        queued = self._failures.get(name)
+        if queued:
+            raise queued.pop(0)
+
+    # -- the ApiClient interface ----------------------------------------------------------
+    def close(self) -> None:
+        pass
+
+    def script(self, campaign_id: int, etag: str | None = None) -> tuple[Script, str] | None:
+        self._enter("script", campaign_id)
+        return None  # unchanged (304)
+
+    def lease(self, campaign_id: int, size: int, request_id: str) -> Lease:
+        self._enter("lease", size)
+        if not self.leases:
+            return Lease(None, campaign_id, None, (), "no_contacts")
+        lease = self.leases.pop(0)
+        self.leased[lease.batch_id or 0] = [c.id for c in lease.contacts]
+        return lease
+
+    def renew(self, batch_id: int) -> Renewal:
+        self._enter("renew", batch_id)
+        if batch_id in self.gone:
+            raise Rejected("Not found.", status=404, code="not_found")
+        end = self.clock() + dt.timedelta(seconds=LEASE_S)
+        return Renewal(batch_id, end, LEASE_S, tuple(self.leased.get(batch_id, [])))
+
+    def release(self, batch_id: int, contact_ids: Sequence[int] | None = None) -> int:
+        self._enter("release", batch_id)
+        return len(contact_ids or [])
+
+    def post_results(self, results: Sequence[Result]) -> UploadReply:
+        self._enter("post_results", [r.id for r in results])
+        if self.upload_filter is not None:
+            self.upload_filter(results)
+        accepted, duplicates, rejected = [], [], []
+        for r in results:
+            if r.id in self.refuse:
+                rejected.append(Rejection(r.id, self.refuse[r.id], "Refused."))
+            elif r.id in self.held:
+                duplicates.append(r.id)
+            else:
+                self.held[r.id] = r.payload()
+                accepted.append(r.id)
+        return UploadReply(tuple(accepted), tuple(duplicates), tuple(rejected))
+
+    def check_results(self, ids: Sequence[str]) -> tuple[str, ...]:
+        self._enter("check_results", list(ids))
+        return tuple(i for i in ids if i not in self.held)
+
+    def progress(self, campaign_id: int) -> TeamProgress:
+        self._enter("progress", campaign_id)
+        return TeamProgress(0, 0, 1, 0, 0)
+
+    def set_leaderboard_opt_in(self, opt_in: bool) -> bool:
+        self._enter("set_leaderboard_opt_in", opt_in)
+        return opt_in
+
+    def logout(self) -> None:
+        self._enter("logout")
+        self.token = None

@@ -1,0 +1,48 @@
+"""The fake server of the sync tests answers like docs/api.md says the real one does."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from caller_app.api import Offline, Rejected
+from caller_app.domain.models import Result
+from tests.support.clock import MovableClock
+from tests.support.fakeapi import LEASE_S, FakeApi
+
+NOW = dt.datetime(2026, 11, 26, 18, 0, tzinfo=dt.UTC)
+
+
+def result(rid: str) -> Result:
+    return Result(rid, 1, 1, 7, "busy", NOW, 3, NOW)
+
+
+def test_results_are_held_once_and_checked() -> None:
+    api = FakeApi(MovableClock(NOW, frozen=True))
+    first = api.post_results([result("a")])
+    again = api.post_results([result("a"), result("b")])
+    assert (first.accepted, again.duplicates, again.accepted) == (("a",), ("a",), ("b",))
+    api.refuse["c"] = "not_leased"
+    assert api.post_results([result("c")]).rejected[0].code == "not_leased"
+    assert api.check_results(["a", "c"]) == ("c",)
+
+
+def test_renewals_failures_and_offline() -> None:
+    clock = MovableClock(NOW, frozen=True)
+    api = FakeApi(clock)
+    api.leased[4] = [1, 2]
+    renewal = api.renew(4)
+    assert (renewal.contact_ids, renewal.lease_expires_in_s) == ((1, 2), LEASE_S)
+    api.gone.add(4)
+    with pytest.raises(Rejected) as info:
+        api.renew(4)
+    assert info.value.status == 404
+    api.fail("progress", Offline())
+    with pytest.raises(Offline):
+        api.progress(7)
+    assert api.progress(7).volunteers_active == 1  # only the next call failed
+    api.offline = True
+    with pytest.raises(Offline):
+        api.script(7)
+    assert api.names() == ["renew", "renew", "progress", "progress", "script"]
