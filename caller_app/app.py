@@ -272,14 +272,6 @@ class CallerCore(QObject):
         self.attention_changed.emit()
         self._local_change()
 
-    def retry_attention(self, result_ids: list[str]) -> None:
-        """Send refused results again (same ids and payloads), and upload at once."""
-        self.store.retry_attention(result_ids)
-        self.attention_changed.emit()
-        self._local_change()
-        if self.engine is not None:
-            self.engine.sync_now()
-
     @Slot(object)
     def _on_status(self, status: SyncStatus) -> None:
         self._emit_status(status)

@@ -229,6 +229,8 @@ class Outbox:
         """The volunteer asks to send refused results again: back to pending, same id and
         payload (a refusal may have been the server's mistake, since fixed)."""
         ids = list(result_ids)
+        if not ids:
+            return 0
         with self._tx() as s:
             count = s.execute(
                 update(ResultRow)
@@ -290,24 +292,6 @@ class Outbox:
             s.execute(
                 delete(ResultRow).where(ResultRow.id == result_id, ResultRow.state == REJECTED)
             )
-
-    def retry_attention(self, result_ids: Iterable[str]) -> int:
-        """Send refused results again (e.g. after the organiser fixed the script).
-
-        Back to `pending` with the same id and the same frozen payload, so the server
-        can still tell a repeat (`duplicates`) from a new result. Returns how many moved.
-        """
-        ids = list(result_ids)
-        if not ids:
-            return 0
-        with self._tx() as s:
-            count = s.execute(
-                update(ResultRow)
-                .where(ResultRow.id.in_(ids), ResultRow.state == REJECTED)
-                .values(state=PENDING, reject_code=None, reject_message=None)
-            ).rowcount
-        log.info("retrying %d refused results", count or 0)
-        return count or 0
 
     def outbox_counts(self) -> tuple[int, int]:
         """(results waiting, results needing attention) in one query: the status bar
