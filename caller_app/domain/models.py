@@ -212,7 +212,8 @@ class Lease:
     campaign_id: int
     lease_expires_at: dt.datetime | None
     contacts: tuple[Contact, ...] = ()
-    reason: str | None = None  # outside_calling_hours | no_contacts | holding_limit
+    # outside_calling_hours | no_contacts | holding_limit | recovering
+    reason: str | None = None
     opens_at: dt.datetime | None = None
     lease_expires_in_s: int | None = None  # seconds left by the server's clock
 

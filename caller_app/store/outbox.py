@@ -256,6 +256,22 @@ class Outbox:
                 )
             )
 
+    def kept_delivered_ids(self, since: dt.datetime) -> list[str]:
+        """Every delivered result of the signed-in account recorded since `since`,
+        confirmed or not: what a server restored from a backup may have lost."""
+        with self._read() as s:
+            return list(
+                s.scalars(
+                    select(ResultRow.id)
+                    .where(
+                        ResultRow.state == DELIVERED,
+                        ResultRow.recorded_at >= since,
+                        ResultRow.owner == self._owner(s),
+                    )
+                    .order_by(ResultRow.seq)
+                )
+            )
+
     def apply_check(self, checked: Iterable[str], missing: Iterable[str]) -> int:
         """The server holds `checked` minus `missing`: confirm those; the missing go back to
         pending (same id, same frozen payload) to be sent again. Returns how many."""

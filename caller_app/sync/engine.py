@@ -100,6 +100,8 @@ class SyncEngine(QObject):
         )
         self.force_renew = False  # renew every batch next: after a wake or an offline spell
         self.offline_spell = False  # a call met Offline; the next success renews first
+        # The end of the server's recovery window whose results check we already ran.
+        self.recovery_checked_for: dt.datetime | None = None
         self.stop_requested = False  # set from any thread: the cycle ends between steps
         self._failed: list[tuple[Step, ApiError, float]] = []  # this cycle's failed steps
         self._request.connect(self._on_request, type=_QUEUED)

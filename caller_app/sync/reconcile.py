@@ -5,10 +5,14 @@ delivered result stays in the store until a later `POST /results/check` confirms
 the ids reported missing go back to the outbox (same id, same payload) and are sent
 again. Pure Python: the sync engine runs it at session start, CallerCore before it
 wipes local data.
+
+A server that says it is `recovering` (restored a moment ago) may also have lost
+results it had confirmed: then every result of the last `KEPT_FOR` is checked.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from caller_app.api import ApiClient
@@ -17,10 +21,17 @@ from caller_app.store import Store
 
 log = logging.getLogger(__name__)
 
+# How far back a check after a restore reaches: "last night's backup" and then some.
+KEPT_FOR = dt.timedelta(hours=48)
 
-def check_delivered(store: Store, api: ApiClient) -> int:
-    """Check every unconfirmed delivered result; returns how many went back to pending."""
-    ids = store.unconfirmed_ids()
+
+def check_delivered(store: Store, api: ApiClient, *, after_restore: bool = False) -> int:
+    """Check every unconfirmed delivered result (every one of the last `KEPT_FOR` after
+    a restore); returns how many went back to pending."""
+    if after_restore:
+        ids = store.kept_delivered_ids(store.clock() - KEPT_FOR)
+    else:
+        ids = store.unconfirmed_ids()
     returned = 0
     for start in range(0, len(ids), MAX_CHECK_IDS):
         chunk = ids[start : start + MAX_CHECK_IDS]

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 TALLY_AFTER_UPLOAD_S = 5.0
 # Replies to a renewal that mean "this batch is not yours any more".
 BATCH_GONE = (404, 409)
+# The lease reply's reason while a server restored from a backup catches up.
+RECOVERING = "recovering"
 
 
 def run_cycle(engine: SyncEngine) -> None:
@@ -208,6 +210,8 @@ def prefetch(engine: SyncEngine) -> None:
         if lease.batch_id is None or end is None:
             store.clear_lease_request(cid)
             engine.schedule.later(Step.LEASE, engine.empty_retry_s)
+            if lease.reason == RECOVERING:
+                _after_restore(engine, lease.opens_at)
             log.info("no contacts for campaign=%d: %s", cid, lease.reason)
             if store.remaining(cid) == 0:
                 engine.out_of_contacts.emit(lease.reason or "no_contacts", lease.opens_at)
@@ -217,6 +221,21 @@ def prefetch(engine: SyncEngine) -> None:
         engine.contacts_changed.emit()
         if added == 0:
             return
+
+
+def _after_restore(engine: SyncEngine, opens_at: dt.datetime | None) -> None:
+    """The server was restored from a backup and leases nothing for now: give it back
+    every result it may have lost (once per recovery window), then lease when it opens."""
+    if engine.recovery_checked_for != opens_at:
+        sent_again = check_delivered(engine.store, engine.api, after_restore=True)
+        engine.recovery_checked_for = opens_at
+        log.info("server recovering from a backup: %d results to send again", sent_again)
+        if sent_again:
+            engine.schedule.reset(Step.UPLOAD)
+            upload(engine)
+    if opens_at is not None:  # ask again as it opens (or sooner, should it be cut short)
+        wait = (opens_at - engine.clock()).total_seconds()
+        engine.schedule.later(Step.LEASE, max(1.0, min(wait + 0.5, engine.empty_retry_s)))
 
 
 def retry_releases(engine: SyncEngine) -> int:

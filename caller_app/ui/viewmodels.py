@@ -455,6 +455,11 @@ class CallerViewModel(QObject):
             self._empty_reason = self.tr("Signed out: sign in again to get more contacts.")
         elif reason == "outside_calling_hours":
             self._empty_reason = self._closed_sentence(opens_at, self.campaign.timezone)
+        elif reason == "recovering":
+            self._empty_reason = self.tr(
+                "The server is catching up after maintenance; new contacts come in a few "
+                "minutes. Everything you recorded is safe."
+            )
         elif reason == "holding_limit":
             self._empty_reason = self.tr(
                 "You hold as many contacts as this campaign allows; finish these first."

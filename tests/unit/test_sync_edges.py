@@ -351,6 +351,31 @@ def test_each_session_start_sends_again_what_a_restored_server_lost(rig: Rig) ->
     assert kept not in rig.store.unconfirmed_ids()
 
 
+def test_a_recovering_server_gets_back_even_what_it_had_confirmed(rig: Rig) -> None:
+    """Restored from a backup older than the last check: the confirmed results are lost
+    too. Told `recovering`, the app checks everything it kept and sends it again, once
+    per recovery window, and asks for contacts again when the window ends."""
+    rig.store.add_batch(1, CID, NOW + dt.timedelta(minutes=45), [person(i, 1) for i in (1, 2)])
+    confirmed, fresh = rig.record(), rig.record()
+    rig.cycle()
+    rig.new_engine()
+    rig.cycle()  # the session-start check confirms both
+    assert rig.store.unconfirmed_ids() == []
+    lost = {confirmed: rig.api.held.pop(confirmed), fresh: rig.api.held.pop(fresh)}
+    opens = NOW + dt.timedelta(minutes=15)
+    rig.api.leases.append(Lease(None, CID, None, (), "recovering", opens))
+    rig.engine.schedule.reset(Step.LEASE)  # nothing left locally: it asks for more
+    calls = rig.cycle()
+    assert "check_results" in calls
+    assert calls.index("check_results") < calls.index("post_results")
+    assert {i: rig.api.held[i] for i in lost} == lost  # same ids, same payloads
+    assert rig.empty[-1] == "recovering"
+    rig.api.leases.append(Lease(None, CID, None, (), "recovering", opens))
+    rig.engine.schedule.reset(Step.LEASE)
+    assert "check_results" not in rig.cycle()  # once per window
+    assert rig.engine.schedule.due(Step.LEASE) is False
+
+
 def test_signing_out_checks_before_the_wipe_and_keeps_what_it_cannot_confirm(
     rig: Rig,
 ) -> None:
