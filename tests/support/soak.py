@@ -5,19 +5,27 @@ reachable, else SQLite) behind a FaultProxy that flaps the link: resets, blackho
 1-3 s latency, dropped replies, refused connections. Several volunteers, each the real
 app core in a child process (tests/support/soak_child.py), record results through it.
 At random the children are SIGKILLed and restarted on the same database file, and the
-server is restarted. At the end the link heals, each child drains its outbox, and:
+server is restarted. Some kills are naps: the laptop slept past its lease, so the
+lease ends on the server and in the app's own database, and others may lease those
+contacts meanwhile. Once, the server is restored from a backup taken earlier in the
+run ("last night's backup"), and the apps must give it back every result it lost.
+At the end the link heals, each child drains its outbox, and:
 
 - every result committed on any client is on the server exactly once (`lost`,
   `duplicates`, `unknown` are 0) and none was rejected;
 - no contact was in two live leases: a result that arrived on time (not `late`) for
   a contact of batch A proves the contact was leased to A, continuously, from A's
   creation until then, so no other batch may have taken it in between;
+- no contact was called by two volunteers (`called_by_two`): nobody's retry comes
+  due within a soak, so a second volunteer's result for a contact means two people
+  held it (the count leaves out contacts made callable again on purpose, `_recycle`);
 - `PRAGMA integrity_check` is "ok" on every client database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import random
 import sqlite3
@@ -33,6 +41,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from caller_server.models import Batch, BatchContact, Contact, Result
+from tests.support import dbsnapshot
 from tests.support.faultproxy import Fault, FaultProxy
 from tests.support.server import (
     REPO,
@@ -63,6 +72,7 @@ class SoakConfig:
     fault_every: tuple[float, float] = (0.5, 3.0)  # each link state lasts U(a, b) seconds
     nap_chance: float = 0.3  # a killed child "slept" past its lease (others may take it)
     nap_for: tuple[float, float] = (3.0, 8.0)  # and comes back this much later
+    restore: bool = True  # back up the server at 30 % of the run, restore it at 60 %
     work_dir: Path | None = None
     log = print
 
@@ -83,6 +93,8 @@ class SoakReport:
     kills: int = 0
     naps: int = 0  # kills after which the volunteer's leases were made to run out
     restarts: int = 0
+    restores: int = 0  # the server's database put back to an earlier backup
+    called_by_two: int = 0  # contacts with results from two volunteers (must be 0)
     integrity: dict[str, str] = field(default_factory=dict)
     database: str = ""
     seed: int = 0
@@ -188,6 +200,7 @@ def _soak(cfg: SoakConfig, rng: random.Random, work: Path, url: str, report: Soa
     contacts = min(wanted, MAX_CONTACTS)  # drama numbers run out at 4,000
     data = seed(url, contacts=contacts, callers=0, lease_minutes=1, max_attempts=1000)
     recycle_every = 10.0 if wanted > contacts else None
+    recycled: dict[int, list[dt.datetime]] = {}  # contact id -> when made callable again
     volunteers = []
     for n in range(cfg.volunteers):
         name = f"soak{n}-{uuid.uuid4().hex[:6]}"
@@ -215,11 +228,26 @@ def _soak(cfg: SoakConfig, rng: random.Random, work: Path, url: str, report: Soa
         next_restart = now + rng.uniform(*cfg.restart_every)
         next_fault = now
         next_recycle = now + (recycle_every or cfg.seconds + 1)
+        backup_at = now + 0.3 * cfg.seconds if cfg.restore else math.inf
+        restore_at = now + 0.6 * cfg.seconds if cfg.restore else math.inf
+        backup: dbsnapshot.Snapshot | None = None
         while time.monotonic() < deadline:
             now = time.monotonic()
             if recycle_every and now >= next_recycle:
-                _recycle(url, data.campaign_id)
+                _recycle(url, data.campaign_id, recycled)
                 next_recycle = now + recycle_every
+            if now >= backup_at:
+                cfg.log("[soak] backing up the server's database")
+                backup = dbsnapshot.snapshot(url, server)
+                proxy.set_upstream("127.0.0.1", server.port)
+                backup_at = math.inf
+            if backup is not None and now >= restore_at:
+                cfg.log("[soak] restoring the server from the backup")
+                dbsnapshot.restore(backup, server)
+                proxy.set_upstream("127.0.0.1", server.port)
+                dbsnapshot.discard(backup)
+                backup, restore_at = None, math.inf
+                report.restores += 1
             if now >= next_fault:
                 _flap(proxy, rng)
                 next_fault = now + rng.uniform(*cfg.fault_every)
@@ -230,6 +258,7 @@ def _soak(cfg: SoakConfig, rng: random.Random, work: Path, url: str, report: Soa
                 victim.wake_at = now
                 if rng.random() < cfg.nap_chance:  # a long sleep: its leases run out
                     _expire_leases(url, victim.volunteer_id)
+                    _expire_local_leases(victim.db)
                     victim.wake_at = now + rng.uniform(*cfg.nap_for)  # others lease them
                     report.naps += 1
                 next_kill = now + rng.uniform(*cfg.kill_every)
@@ -261,7 +290,20 @@ def _soak(cfg: SoakConfig, rng: random.Random, work: Path, url: str, report: Soa
                 v.child.kill()
         proxy.stop()
         server.stop()
-    _verify(url, data.campaign_id, volunteers, report)
+    _verify(url, data.campaign_id, volunteers, report, recycled)
+
+
+def _expire_local_leases(db: Path) -> None:
+    """The sleeping app's own clock passed its lease end too (its process is dead)."""
+    if not db.exists():
+        return
+    past = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)).isoformat()
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        with conn:
+            conn.execute("UPDATE batches SET lease_expires_at = ?", (past,))
+    finally:
+        conn.close()
 
 
 def _expire_leases(url: str, volunteer_id: int) -> None:
@@ -276,13 +318,30 @@ def _expire_leases(url: str, volunteer_id: int) -> None:
         s.commit()
 
 
-def _recycle(url: str, campaign_id: int) -> None:
+def _recycle(url: str, campaign_id: int, recycled: dict[int, list[dt.datetime]]) -> None:
     """Long runs: contacts not leased now may be called again (as if freshly imported)."""
+    free = (Contact.campaign_id == campaign_id, Contact.batch_id.is_(None),
+            Contact.state != "available")
+    at = dt.datetime.now(dt.UTC)
     with db_session(url) as s:
-        s.execute(update(Contact)
-                  .where(Contact.campaign_id == campaign_id, Contact.batch_id.is_(None))
-                  .values(state="available", next_call_after=None))
+        for contact_id in s.scalars(select(Contact.id).where(*free)):
+            recycled.setdefault(contact_id, []).append(at)
+        s.execute(update(Contact).where(*free).values(state="available", next_call_after=None))
         s.commit()
+
+
+def _called_by_two(rows: list, recycled: dict[int, list[dt.datetime]]) -> int:  # type: ignore[type-arg]
+    """Contacts that two volunteers called in one life (between two recycles)."""
+    callers: dict[tuple[int, int], set[int]] = {}
+    for r in rows:
+        at = r.recorded_at or r.received_at
+        life = sum(1 for when in recycled.get(r.contact_id, ()) if when <= _aware(at))
+        callers.setdefault((r.contact_id, life), set()).add(r.volunteer_id)
+    return len({contact for (contact, _), who in callers.items() if len(who) > 1})
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
 def _flap(proxy: FaultProxy, rng: random.Random) -> None:
@@ -309,7 +368,8 @@ def _local(db: Path) -> tuple[dict[str, str], str]:
         conn.close()
 
 
-def _verify(url: str, campaign_id: int, volunteers: list[Volunteer], report: SoakReport) -> None:
+def _verify(url: str, campaign_id: int, volunteers: list[Volunteer], report: SoakReport,
+            recycled: dict[int, list[dt.datetime]]) -> None:
     local: dict[str, str] = {}
     for v in volunteers:
         states, report.integrity[v.db.name] = _local(v.db)
@@ -324,7 +384,8 @@ def _verify(url: str, campaign_id: int, volunteers: list[Volunteer], report: Soa
     report.rejected = sum(1 for s in local.values() if s.upper() == "REJECTED")
     with db_session(url) as s:
         rows = s.execute(select(Result.id, Result.contact_id, Result.batch_id, Result.late,
-                                Result.double_call, Result.received_at)
+                                Result.double_call, Result.received_at, Result.volunteer_id,
+                                Result.recorded_at)
                          .where(Result.campaign_id == campaign_id)).all()
         batches = {b.id: b.created_at for b in s.scalars(
             select(Batch).where(Batch.campaign_id == campaign_id))}
@@ -338,6 +399,7 @@ def _verify(url: str, campaign_id: int, volunteers: list[Volunteer], report: Soa
     report.unknown = len(set(counts) - set(local))
     report.late = sum(1 for r in rows if r.late)
     report.double_calls = sum(1 for r in rows if r.double_call)
+    report.called_by_two = _called_by_two(rows, recycled)
     for r in rows:  # an on-time result proves the lease held from batch creation to then
         if r.late or r.batch_id not in batches:
             continue
@@ -345,7 +407,8 @@ def _verify(url: str, campaign_id: int, volunteers: list[Volunteer], report: Soa
         for other in holders.get(r.contact_id, []):
             if other != r.batch_id and start < batches.get(other, start) < r.received_at:
                 report.overlapping_leases += 1
-    for name in ("duplicates", "lost", "unknown", "rejected", "overlapping_leases"):
+    for name in ("duplicates", "lost", "unknown", "rejected", "overlapping_leases",
+                 "called_by_two"):
         if getattr(report, name):
             report.problems.append(f"{name}={getattr(report, name)}")
     if report.recorded == 0:
