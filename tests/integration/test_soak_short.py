@@ -28,5 +28,6 @@ def test_chaos_soak_loses_and_doubles_nothing(tmp_path) -> None:  # type: ignore
     assert report.on_server == report.recorded
     assert report.kills >= 3
     assert report.restarts >= 1
+    assert report.restores == 1
     assert report.faults > 0
     assert set(report.integrity.values()) == {"ok"}

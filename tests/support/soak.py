@@ -73,6 +73,7 @@ class SoakConfig:
     nap_chance: float = 0.3  # a killed child "slept" past its lease (others may take it)
     nap_for: tuple[float, float] = (3.0, 8.0)  # and comes back this much later
     restore: bool = True  # back up the server at 30 % of the run, restore it at 60 %
+    recovery_minutes: float = 0.25  # `caller-server restored --minutes` after the restore
     work_dir: Path | None = None
     log = print
 
@@ -243,7 +244,7 @@ def _soak(cfg: SoakConfig, rng: random.Random, work: Path, url: str, report: Soa
                 backup_at = math.inf
             if backup is not None and now >= restore_at:
                 cfg.log("[soak] restoring the server from the backup")
-                dbsnapshot.restore(backup, server)
+                dbsnapshot.restore(backup, server, cfg.recovery_minutes)
                 proxy.set_upstream("127.0.0.1", server.port)
                 dbsnapshot.discard(backup)
                 backup, restore_at = None, math.inf
