@@ -218,6 +218,7 @@ def renew(d: Any) -> Renewal:
         lease_expires_at=ts(req(d, "lease_expires_at", str), "lease_expires_at"),
         lease_expires_in_s=req(d, "lease_expires_in_s", int),
         contact_ids=tuple(ids),
+        recovering_until=opt_ts(d, "recovering_until"),
     )
 
 

@@ -230,6 +230,8 @@ class Renewal:
     lease_expires_at: dt.datetime
     lease_expires_in_s: int | None
     contact_ids: tuple[int, ...]
+    # Set while the server recovers from a restore: it wants our results checked.
+    recovering_until: dt.datetime | None = None
 
     def lease_end(self, received: dt.datetime) -> dt.datetime:
         end = lease_end(received, self.lease_expires_in_s, self.lease_expires_at)

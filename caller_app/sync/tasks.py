@@ -169,6 +169,7 @@ def renew(engine: SyncEngine) -> None:
     and counted in `contacts_lost`; a batch that is gone (404/409) loses all of them.
     """
     store, lost, renewed = engine.store, 0, False
+    recovering: dt.datetime | None = None
     try:
         for batch_id in store.batches_to_renew(engine.renew_every_s, engine.force_renew):
             received = engine.clock()
@@ -183,6 +184,7 @@ def renew(engine: SyncEngine) -> None:
                 renewed = True
                 continue
             lost += store.apply_renewal(batch_id, renewal.lease_end(received), renewal.contact_ids)
+            recovering = recovering or renewal.recovering_until
             renewed = True
         engine.force_renew = False
     finally:
@@ -191,6 +193,8 @@ def renew(engine: SyncEngine) -> None:
         if lost:
             log.info("%d contacts no longer ours after renewal", lost)
             engine.contacts_lost.emit(lost)
+    if recovering is not None:
+        _after_restore(engine, recovering)
 
 
 def prefetch(engine: SyncEngine) -> None:
@@ -224,12 +228,16 @@ def prefetch(engine: SyncEngine) -> None:
 
 
 def _after_restore(engine: SyncEngine, opens_at: dt.datetime | None) -> None:
-    """The server was restored from a backup and leases nothing for now: give it back
-    every result it may have lost (once per recovery window), then lease when it opens."""
+    """The server was restored from a backup and leases nothing for now (a lease or a
+    renewal said so): give it back every result it may have lost (once per recovery
+    window), then lease when it opens."""
     if engine.recovery_checked_for != opens_at:
         sent_again = check_delivered(engine.store, engine.api, after_restore=True)
         engine.recovery_checked_for = opens_at
         log.info("server recovering from a backup: %d results to send again", sent_again)
+        # The restored server may have forgotten leases too: hear now which are still ours.
+        engine.force_renew = True
+        engine.schedule.reset(Step.RENEW)
         if sent_again:
             engine.schedule.reset(Step.UPLOAD)
             upload(engine)

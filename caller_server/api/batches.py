@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from caller_server import leasing
+from caller_server import leasing, recovery
 from caller_server.api.deps import CurrentVolunteer, DbSession, active_campaign, db_call
 from caller_server.api.errors import ApiError
 from caller_server.api.schemas import (
@@ -91,13 +91,16 @@ def renew(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession) -> 
     batch = _own(session, batch_id, volunteer.id, lock=True)
     if batch.released_at is not None:
         raise ApiError(409, "This batch was released.", code="conflict")
-    view = leasing.renew(session, batch, utcnow())
+    now = utcnow()
+    view = leasing.renew(session, batch, now)
+    recovering = recovery.until(session, now)
     session.commit()
     return RenewOut(
         batch_id=view.batch_id,
         lease_expires_at=view.lease_expires_at,
         lease_expires_in_s=view.lease_expires_in_s,
         contact_ids=view.contact_ids,
+        recovering_until=recovering,
     )
 
 

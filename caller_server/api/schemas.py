@@ -212,6 +212,7 @@ class RenewOut(BaseModel):
     lease_expires_at: TsOut
     lease_expires_in_s: int
     contact_ids: list[int]
+    recovering_until: TsOut | None = None  # restored from a backup: send results back
 
 
 class ReleaseIn(BaseModel):

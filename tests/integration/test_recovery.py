@@ -35,12 +35,14 @@ def test_restored_pauses_leasing_but_not_uploads(caller: Api, seeded: Seeded) ->
     # The volunteer keeps working what they hold: renew and upload both go through.
     renewed = caller.post(f"/batches/{held['batch_id']}/renew").json()
     assert sorted(renewed["contact_ids"]) == sorted(c["id"] for c in held["contacts"])
+    assert _ts(renewed["recovering_until"]) == opens  # so apps that lease nothing hear it
     first = held["contacts"][0]
     body = result_payload(held["batch_id"], first["id"], "not_home")
     reply = caller.post("/results", json={"results": [body]}).json()
     assert reply["accepted"] == [body["id"]]
 
     time.sleep(max(0.0, (opens - dt.datetime.now(dt.UTC)).total_seconds()) + 0.2)
+    assert caller.post(f"/batches/{held['batch_id']}/renew").json()["recovering_until"] is None
     resumed = caller.lease(cid, 3)
     assert resumed["reason"] is None
     assert len(resumed["contacts"]) == 3

@@ -38,6 +38,7 @@ class FakeApi:
         self.leased: dict[int, list[int]] = {}  # batch id -> contact ids still ours
         self.gone: set[int] = set()  # batches answering 404 to a renewal
         self.leases: list[Lease] = []  # replies to the next lease requests
+        self.recovering_until: dt.datetime | None = None  # a restored server's window
         self.upload_filter: Callable[[Sequence[Result]], None] | None = None
         self._failures: dict[str, list[Exception]] = {}
 
@@ -77,7 +78,8 @@ class FakeApi:
         if batch_id in self.gone:
             raise Rejected("Not found.", status=404, code="not_found")
         end = self.clock() + dt.timedelta(seconds=LEASE_S)
-        return Renewal(batch_id, end, LEASE_S, tuple(self.leased.get(batch_id, [])))
+        held = tuple(self.leased.get(batch_id, []))
+        return Renewal(batch_id, end, LEASE_S, held, self.recovering_until)
 
     def release(self, batch_id: int, contact_ids: Sequence[int] | None = None) -> int:
         self._enter("release", batch_id)

@@ -376,6 +376,26 @@ def test_a_recovering_server_gets_back_even_what_it_had_confirmed(rig: Rig) -> N
     assert rig.engine.schedule.due(Step.LEASE) is False
 
 
+def test_a_renewal_in_a_recovery_window_sends_results_back_too(rig: Rig) -> None:
+    """A volunteer with contacts enough never asks for a lease; the renewal tells them."""
+    rig.store.add_batch(1, CID, NOW + dt.timedelta(minutes=45), [person(i, 1) for i in range(9)])
+    rig.api.leased[1] = list(range(9))
+    done = rig.record()
+    rig.cycle()
+    rig.new_engine()
+    rig.cycle()  # the session-start check confirms it
+    payload = rig.api.held.pop(done)
+    rig.api.recovering_until = NOW + dt.timedelta(minutes=30)
+    rig.clock.advance(minutes=23)  # past half the lease: a renewal is due
+    calls = rig.cycle()
+    assert "lease" not in calls
+    assert calls.index("renew") < calls.index("check_results") < calls.index("post_results")
+    assert rig.api.held[done] == payload
+    # ...and then every batch is renewed again: which leases did the restored server keep?
+    assert calls.count("renew") == 2
+    assert len(calls) - 1 - calls[::-1].index("renew") > calls.index("check_results")
+
+
 def test_signing_out_checks_before_the_wipe_and_keeps_what_it_cannot_confirm(
     rig: Rig,
 ) -> None:
