@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(commands, "restored", "after restoring a backup: lease no contacts for a while, "
             "so that the apps send back the results the backup lacks")
     p.add_argument("--minutes", type=_minutes, default=recovery.DEFAULT_MINUTES,
-                   help="how long (default 15)")  # fmt: skip
+                   help="how long (default 30)")  # fmt: skip
 
     p = add(commands, "demo", "run a throw-away demo server (volunteer demo/demo; ignores --db)")
     p.add_argument("--port", type=_port, default=8765)

@@ -19,7 +19,7 @@ from caller_server.models import ServerSetting
 from caller_server.timeutil import as_utc
 
 SETTING_NAME = "recovering_until"
-DEFAULT_MINUTES = 15.0
+DEFAULT_MINUTES = 30.0
 
 
 def start(session: Session, now: dt.datetime, minutes: float = DEFAULT_MINUTES) -> dt.datetime:
