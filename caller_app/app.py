@@ -42,10 +42,6 @@ ApiFactory = Callable[[str], ApiClient]
 Clock = Callable[[], dt.datetime]  # an aware "now"; tests pass their own
 
 
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class CallerCore(QObject):
     # re-emitted from the sync engine (always on the GUI thread)
     status_changed = Signal(object)  # SyncStatus
@@ -70,10 +66,11 @@ class CallerCore(QObject):
         api_factory: ApiFactory | None = None,
         engine_options: dict[str, Any] | None = None,
         watch_network: bool = True,
-        clock: Clock = utc_now,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__()
-        self.clock = clock
+        # One wall clock for the app: the store's, which also ends leases.
+        self.clock: Clock = clock or store.clock
         self._bad_hours: tuple[str, str] | None = None
         self.store = store
         self.credentials = credentials or Credentials()

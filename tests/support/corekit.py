@@ -87,10 +87,12 @@ class Core:
         *,
         timeout: tuple[float, float] = (2.0, 10.0),
         token: str | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
         **engine_kw: Any,
     ) -> Core:
-        """Sign in (unless `token` is given: a restart reads it from the keyring)."""
-        store = Store(db_path)
+        """Sign in (unless `token` is given: a restart reads it from the keyring).
+        `clock`: the app's wall clock (a test moves it to sleep past a lease)."""
+        store = Store(db_path, clock=clock) if clock is not None else Store(db_path)
         if token is None:
             token, account = sign_in(url, username, password)
             store.save_account(account)

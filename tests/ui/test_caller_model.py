@@ -47,12 +47,12 @@ def contacts(n: int) -> list[Contact]:
 def make_model(
     tmp_path: Path, campaign: Campaign, now: dt.datetime, n: int = 3
 ) -> tuple[CallerViewModel, LocalCore, Clock]:
-    store = Store(tmp_path / "app.sqlite3")
+    clock = Clock(now)
+    store = Store(tmp_path / "app.sqlite3", clock=clock)
     store.save_account(ACCOUNT)
     store.save_campaigns([campaign])
     store.add_batch(1, campaign.id, now + dt.timedelta(hours=12), contacts(n))
-    clock = Clock(now)
-    core = LocalCore(store, Credentials(), watch_network=False, clock=clock)
+    core = LocalCore(store, Credentials(), watch_network=False)
     return CallerViewModel(core, campaign), core, clock
 
 
