@@ -460,6 +460,15 @@ class CallerViewModel(QObject):
                 "The server is catching up after maintenance; new contacts come in a few "
                 "minutes. Everything you recorded is safe."
             )
+        elif reason == "paused":
+            self._empty_reason = self.tr(
+                "Paused by the organiser. Your results keep uploading; new contacts come "
+                "when the campaign resumes."
+            )
+        elif reason == "closed":
+            self._empty_reason = self.tr(
+                "This campaign has closed. Thank you for calling! Your results keep uploading."
+            )
         elif reason == "holding_limit":
             self._empty_reason = self.tr(
                 "You hold as many contacts as this campaign allows; finish these first."

@@ -216,6 +216,11 @@ def test_the_server_saying_outside_hours_is_worded_in_the_campaign_zone(qtbot, t
     assert reasons[-1] == "Outside calling hours."
     core.out_of_contacts.emit("holding_limit", None)
     assert reasons[-1] == ("You hold as many contacts as this campaign allows; finish these first.")
+    # every reason the server can give has words of its own, never the bare code
+    for code in ("recovering", "paused", "closed", "no_contacts"):
+        core.out_of_contacts.emit(code, None)
+        assert code not in reasons[-1]
+        assert len(reasons[-1]) > 30
 
 
 def test_bad_hours_do_not_stop_calling(qtbot, tmp_path, campaign):
