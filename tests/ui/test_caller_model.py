@@ -219,7 +219,8 @@ def test_the_server_saying_outside_hours_is_worded_in_the_campaign_zone(qtbot, t
     # every reason the server can give has words of its own, never the bare code
     for code in ("recovering", "paused", "closed", "no_contacts"):
         core.out_of_contacts.emit(code, None)
-        assert code not in reasons[-1]
+        assert reasons[-1] != code
+        assert reasons[-1].endswith(".")
         assert len(reasons[-1]) > 30
 
 
