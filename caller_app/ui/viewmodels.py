@@ -326,11 +326,13 @@ class CallerViewModel(QObject):
         self.script = script
         self.script_changed.emit(script)
 
-    @Slot(str, object)
+    @Slot(int)
     def _on_contacts_lost(self, count: int) -> None:
-        self.notice.emit(
-            self.tr("%n contact(s) went to another volunteer while you were away.", "", count)
-        )
+        if count == 1:
+            text = self.tr("1 contact went to another volunteer while you were away.")
+        else:
+            text = self.tr("{n} contacts went to another volunteer while you were away.")
+        self.notice.emit(text.format(n=count))
 
     def _on_out_of_contacts(self, reason: str, opens_at: object) -> None:
         self._server_reason = (reason, opens_at)

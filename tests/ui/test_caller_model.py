@@ -224,6 +224,18 @@ def test_the_server_saying_outside_hours_is_worded_in_the_campaign_zone(qtbot, t
         assert len(reasons[-1]) > 30
 
 
+def test_contacts_lost_while_away_are_said_in_words(qtbot, tmp_path, always):
+    model, core, _ = make_model(tmp_path, always, NOON)
+    notices: list[str] = []
+    model.notice.connect(notices.append)
+    core.contacts_lost.emit(1)
+    core.contacts_lost.emit(3)
+    assert notices == [
+        "1 contact went to another volunteer while you were away.",
+        "3 contacts went to another volunteer while you were away.",
+    ]
+
+
 def test_bad_hours_do_not_stop_calling(qtbot, tmp_path, campaign):
     odd = dataclasses.replace(campaign, timezone="Mars/Olympus_Mons")
     model, core, _ = make_model(tmp_path, odd, NOON)
