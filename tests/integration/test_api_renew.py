@@ -29,7 +29,10 @@ def _renew(api: Api, batch_id: int) -> dict:
     reply = api.post(f"/batches/{batch_id}/renew")
     assert reply.status_code == 200, reply.text
     body = reply.json()
-    assert set(body) == {"batch_id", "lease_expires_at", "lease_expires_in_s", "contact_ids"}
+    assert set(body) == {
+        "batch_id", "lease_expires_at", "lease_expires_in_s", "contact_ids", "recovering_until"
+    }
+    assert body["recovering_until"] is None  # no restore in these tests
     return body
 
 
