@@ -80,11 +80,20 @@ def main(argv: list[str] | None = None) -> int:
     engine.run_in_thread()
     print("ready", flush=True)
 
+    def sign_in_again() -> None:
+        """A server restored from a backup forgot tokens issued since: the volunteer
+        signs in again, and everything recorded meanwhile goes up then."""
+        token_path(args.db).unlink(missing_ok=True)
+        engine.set_token(sign_in(store, args.db, args.url, args.username, args.password))
+        signed_out.clear()
+
     if args.mode == "drain":
         deadline = time.monotonic() + args.drain_timeout
         while store.waiting_count() or store.batches_to_release():
             app.processEvents()
-            if signed_out or time.monotonic() > deadline:
+            if signed_out:
+                sign_in_again()
+            if time.monotonic() > deadline:
                 print(f"stuck waiting={store.waiting_count()} signed_out={bool(signed_out)}",
                       flush=True)
                 return 1
@@ -98,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     while True:
         app.processEvents()
+        if signed_out:
+            sign_in_again()
         contact = store.next_contact(args.campaign)
         if contact is None:
             time.sleep(0.05)
