@@ -139,6 +139,14 @@ def parse_campaign(text: str, source: str = "campaign file") -> CampaignSpec:
         raise CampaignFileError(f"{source}: {exc}") from None
 
 
+def parse_campaign_data(data: dict[str, Any], source: str = "campaign") -> CampaignSpec:
+    """As :func:`parse_campaign`, for a campaign already parsed into a dict (a web form)."""
+    try:
+        return _build(data)
+    except CampaignFileError as exc:
+        raise CampaignFileError(f"{source}: {exc}") from None
+
+
 def create_campaign(session: Session, spec: CampaignSpec) -> int:
     """Store the campaign (the caller commits) and return its id."""
     script = spec.script()

@@ -361,3 +361,32 @@ def void_results(
             or 0
         )
     return VoidReport(len(ids), int(suppressions), int(reopened))
+
+
+@dataclass
+class Summary:
+    """A campaign's line in the campaigns list."""
+
+    calls_tonight: int
+    reached_tonight: int
+    contacts: int
+    remaining: int
+
+
+def summary(session: Session, campaign: Campaign, now: dt.datetime) -> Summary:
+    """Tonight's calls and reached, and contacts left, without the dashboard's detail."""
+    reached_codes = [o.code for o in campaign_outcomes(campaign.script) if o.reached]
+    where = and_(
+        current_results(campaign.id), Result.received_at >= tonight_start(campaign.timezone, now)
+    )
+    calls = session.scalar(select(func.count()).select_from(Result).where(where)) or 0
+    reached = (
+        session.scalar(
+            select(func.count(Result.contact_id.distinct())).where(
+                where, Result.outcome.in_(reached_codes)
+            )
+        )
+        or 0
+    )
+    fresh, waiting, held, done = _remaining(session, campaign.id, now)
+    return Summary(int(calls), int(reached), fresh + waiting + held + done, fresh + waiting + held)
