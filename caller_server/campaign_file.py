@@ -161,7 +161,7 @@ def create_campaign(session: Session, spec: CampaignSpec) -> int:
         max_attempts=spec.max_attempts,
         lease_minutes=spec.lease_minutes,
         max_held_contacts=spec.held_limit(),
-        active=True,
+        status="active",
         script=script,
         script_version=script_version(script),
     )

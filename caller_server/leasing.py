@@ -11,6 +11,19 @@ volunteer holds at most the campaign's `max_held_contacts` live contacts and may
 create at most `leases_per_minute` batches a minute (counted in the database, so every
 server process sees the same count); renewing revives a lapsed lease for contacts
 nobody else has leased since; each contact carries a `lease_proof` (lease_proof.py).
+
+Households: contacts of one campaign sharing a phone number are leased together. When
+a contact is picked, its siblings that are free and due come in the same batch (the
+batch may be a little larger than asked, and the volunteer's holding a little over
+`max_held_contacts`); a contact whose sibling is in a live lease is not picked. On
+PostgreSQL a household is taken only when every free sibling could be locked: when
+two transactions each lock part of one, both leave it for the next lease rather than
+split it. Every lessee of a household locks all its free members, so two live leases
+never share a number.
+
+Campaign status (campaign_admin.py): a paused or closed campaign leases nothing. The
+lease reads the status under a share lock, so closing (which locks the row) waits for
+leases under way and then releases them.
 """
 
 from __future__ import annotations
@@ -22,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from caller_server import calling_hours, lease_proof, recovery
 from caller_server.models import (
@@ -91,6 +104,14 @@ def _suppressed(campaign_id: int):  # type: ignore[no-untyped-def]
     )
 
 
+def campaign_status(session: Session, campaign_id: int, lock: bool = False) -> str | None:
+    """The campaign's status; `lock` takes a share lock (PostgreSQL) against a close."""
+    query = select(Campaign.status).where(Campaign.id == campaign_id)
+    if lock:
+        query = query.with_for_update(read=True)
+    return session.execute(query).scalar()
+
+
 def _contact_views(
     session: Session, contacts: list[Contact], volunteer_id: int, batch_id: int
 ) -> list[dict[str, Any]]:
@@ -105,6 +126,9 @@ def _contact_views(
         ).all()
         for contact_id, text in rows:
             notes[contact_id].append(text)
+    household: dict[str, int] = {}
+    for c in contacts:
+        household[c.phone] = household.get(c.phone, 0) + 1
     return [
         {
             "id": c.id,
@@ -116,27 +140,52 @@ def _contact_views(
             "previous_notes": notes[c.id],
             "attributes": {str(k): str(v) for k, v in (c.attributes or {}).items()},
             "lease_proof": lease_proof.make(secret, volunteer_id, batch_id, c.id),
+            "household_size": household[c.phone],
+            "same_number": household[c.phone] > 1,
         }
         for c in contacts
     ]
 
 
+def _free(now: dt.datetime):  # type: ignore[no-untyped-def]
+    """Not in a live lease."""
+    return or_(
+        Contact.batch_id.is_(None),
+        Contact.lease_expires_at.is_(None),
+        Contact.lease_expires_at <= now,
+    )
+
+
+def _household_busy(campaign_id: int, now: dt.datetime):  # type: ignore[no-untyped-def]
+    """Another contact with this number is in a live lease: picking this one would split."""
+    sibling = aliased(Contact)
+    return exists().where(
+        sibling.campaign_id == campaign_id,
+        sibling.phone == Contact.phone,
+        sibling.id != Contact.id,
+        sibling.state != "done",
+        sibling.batch_id.is_not(None),
+        sibling.lease_expires_at > now,
+    )
+
+
 def _pick(session: Session, campaign_id: int, size: int, now: dt.datetime) -> list[Contact]:
-    """The next `size` free contacts: never tried first (by id), then due retries.
+    """The next `size` free contacts (never tried first, by id; then due retries),
+    each with its household (module docstring).
 
     One query over every contact that is not done would sort the whole campaign on
     each lease (0.2-0.3 s at 100,000 contacts). Instead each part is read in the
     order of an index and the parts are merged: fresh available contacts,
     available retries now due, and contacts whose lease ran out (few at any time).
     """
-    free = or_(
-        Contact.batch_id.is_(None),
-        Contact.lease_expires_at.is_(None),
-        Contact.lease_expires_at <= now,
-    )
     base = (
         select(Contact)
-        .where(Contact.campaign_id == campaign_id, free, ~_suppressed(campaign_id))
+        .where(
+            Contact.campaign_id == campaign_id,
+            _free(now),
+            ~_suppressed(campaign_id),
+            ~_household_busy(campaign_id, now),
+        )
         .limit(size)
         .with_for_update(skip_locked=True, of=Contact)
     )
@@ -164,7 +213,55 @@ def _pick(session: Session, campaign_id: int, size: int, now: dt.datetime) -> li
             c.id,
         ),
     )
-    return ordered[:size]
+    return _with_households(session, campaign_id, ordered[:size], size, now)
+
+
+def _with_households(
+    session: Session, campaign_id: int, picked: list[Contact], size: int, now: dt.datetime
+) -> list[Contact]:
+    """`picked` with each contact's free, due siblings right after it.
+
+    A household some of whose free members another transaction holds locked is left
+    out whole. Households are added while the batch is smaller than `size`.
+    """
+    if not picked:
+        return []
+    phones = sorted({c.phone for c in picked})
+    pickable = and_(
+        Contact.campaign_id == campaign_id,
+        Contact.phone.in_(phones),
+        Contact.state != "done",
+        or_(Contact.next_call_after.is_(None), Contact.next_call_after <= now),
+        _free(now),
+    )
+    expected: dict[str, int] = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(Contact.phone, func.count()).where(pickable).group_by(Contact.phone)
+        ).all()
+    )
+    members: dict[str, list[Contact]] = {}
+    for contact in picked:
+        members.setdefault(contact.phone, []).append(contact)
+    picked_ids = [c.id for c in picked]
+    siblings = session.scalars(
+        select(Contact)
+        .where(pickable, Contact.id.not_in(picked_ids))
+        .order_by(Contact.id)
+        .with_for_update(skip_locked=True, of=Contact)
+    )
+    for contact in siblings:
+        members[contact.phone].append(contact)
+    out: list[Contact] = []
+    for contact in picked:
+        if len(out) >= size:
+            break
+        household = members.pop(contact.phone, None)
+        if household is None:
+            continue  # already placed with an earlier member
+        if len(household) < expected.get(contact.phone, 0):
+            continue  # another lease is taking part of it right now: leave it whole
+        out.extend(household)
+    return out
 
 
 def batch_view(session: Session, batch: Batch, now: dt.datetime) -> BatchView:
@@ -255,6 +352,9 @@ def lease_batch(
     earlier = _existing(session, volunteer_id, request_id)
     if earlier is not None:
         return batch_view(session, earlier, now)
+    status = campaign_status(session, campaign.id, lock=True)
+    if status in ("paused", "closed"):
+        return BatchView(campaign.id, reason=status)
     recovering = recovery.until(session, now)
     if recovering is not None:
         return BatchView(campaign.id, reason="recovering", opens_at=recovering)

@@ -52,7 +52,9 @@ class Campaign(Base):
     lease_minutes: Mapped[int] = mapped_column(Integer, default=45)
     # At most this many live leased contacts per volunteer: one caller cannot take it all.
     max_held_contacts: Mapped[int] = mapped_column(Integer, default=_twice_the_batch)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # active | paused | closed (campaign_status.py): paused leases nothing, closed also
+    # refuses renewals and is no longer listed; results are accepted in every status.
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     # {"intro", "crib_sheet", "candidate_bio", "questions": [...], "outcomes": [...]}
     script: Mapped[dict[str, Any]] = mapped_column(JSON)
     script_version: Mapped[str] = mapped_column(String(64))
@@ -97,7 +99,10 @@ class LoginFailure(Base):
 class Contact(Base):
     __tablename__ = "contacts"
     __table_args__ = (
-        UniqueConstraint("campaign_id", "phone", name="uq_contact_campaign_phone"),
+        # Households share a number: not unique, but indexed for leasing them together.
+        Index("ix_contacts_campaign_phone", "campaign_id", "phone"),
+        # The voter-file id: re-importing it updates the contact. NULLs never clash.
+        UniqueConstraint("campaign_id", "external_id", name="uq_contact_campaign_external_id"),
         Index("ix_contacts_pick", "campaign_id", "state", "next_call_after"),
         # Fresh contacts in id order straight from the index (leasing.py's first pick),
         # however many contacts before them are already leased or done.
@@ -110,6 +115,7 @@ class Contact(Base):
     last_name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(20))  # E.164
     ward: Mapped[str] = mapped_column(String(200), default="")
+    external_id: Mapped[str | None] = mapped_column(String(100), default=None)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # available | leased | done
     state: Mapped[str] = mapped_column(String(16), default="available")
@@ -211,6 +217,24 @@ class Suppression(Base):
     # The result that caused it (NULL for older rows and CLI imports): its correction
     # lifts the suppression.
     result_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+
+
+class AuditEntry(Base):
+    """Who changed what and when (audit.py). Ids and counts only, never personal data."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_campaign_at", "campaign_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    # NULL: the command line (no volunteer signed in).
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), default=None
+    )
+    action: Mapped[str] = mapped_column(String(32))
+    # No foreign key: the entry outlives a deleted campaign.
+    campaign_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class ServerSetting(Base):

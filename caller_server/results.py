@@ -262,6 +262,8 @@ class _Ingest:
         original = self._original(item, contact)
         if original is not None:
             late = original.late
+        if campaign.status == "closed":
+            late = True  # the organiser closed it: kept, flagged for them
         leased_at = min(
             (as_utc(b.created_at) for b, _ in self.batches.get(contact.id, []) if b.id == batch_id),
             default=None,

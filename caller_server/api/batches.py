@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from caller_server import leasing
-from caller_server.api.deps import CurrentVolunteer, DbSession, active_campaign, db_call
+from caller_server.api.deps import CurrentVolunteer, DbSession, any_campaign, db_call
 from caller_server.api.errors import ApiError
 from caller_server.api.schemas import (
     ERRORS,
@@ -56,7 +56,7 @@ def lease(
     volunteer: CurrentVolunteer,
     session: DbSession,
 ) -> BatchOut:
-    campaign = active_campaign(session, campaign_id)
+    campaign = any_campaign(session, campaign_id)
     try:
         view = leasing.lease_batch(
             session,
@@ -89,6 +89,8 @@ def get_batch(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession)
 @db_call
 def renew(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession) -> RenewOut:
     batch = _own(session, batch_id, volunteer.id, lock=True)
+    if leasing.campaign_status(session, batch.campaign_id) == "closed":
+        raise ApiError(409, "This campaign is closed.", code="conflict")
     if batch.released_at is not None:
         raise ApiError(409, "This batch was released.", code="conflict")
     view = leasing.renew(session, batch, utcnow())

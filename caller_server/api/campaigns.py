@@ -49,7 +49,7 @@ def campaign_out(campaign: Campaign) -> CampaignOut:
 @db_call
 def list_campaigns(_volunteer: CurrentVolunteer, session: DbSession) -> CampaignsOut:
     rows = session.scalars(
-        select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.id)
+        select(Campaign).where(Campaign.status != "closed").order_by(Campaign.id)
     ).all()
     return CampaignsOut(campaigns=[campaign_out(c) for c in rows])
 

@@ -79,7 +79,16 @@ Organiser = Annotated[Volunteer, Depends(organiser)]
 
 
 def active_campaign(session: Session, campaign_id: int) -> Campaign:
+    """A campaign the volunteer API lists (active or paused); closed ones are 404."""
     campaign = session.get(Campaign, campaign_id)
-    if campaign is None or not campaign.active:
+    if campaign is None or campaign.status == "closed":
+        raise ApiError(404, "No such campaign.")
+    return campaign
+
+
+def any_campaign(session: Session, campaign_id: int) -> Campaign:
+    """A campaign in any status: leasing answers a closed one with a reason, not 404."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
         raise ApiError(404, "No such campaign.")
     return campaign

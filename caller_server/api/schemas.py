@@ -195,6 +195,9 @@ class ContactOut(BaseModel):
     previous_notes: list[str]
     attributes: dict[str, str]
     lease_proof: str
+    # Contacts of this batch sharing this number (a household), shown one after another.
+    household_size: int = 1
+    same_number: bool = False
 
 
 class BatchOut(BaseModel):
@@ -203,7 +206,17 @@ class BatchOut(BaseModel):
     lease_expires_at: TsOut | None
     lease_expires_in_s: int | None
     contacts: list[ContactOut]
-    reason: Literal["outside_calling_hours", "no_contacts", "holding_limit", "recovering"] | None
+    reason: (
+        Literal[
+            "outside_calling_hours",
+            "no_contacts",
+            "holding_limit",
+            "recovering",
+            "paused",
+            "closed",
+        ]
+        | None
+    )
     opens_at: TsOut | None
 
 

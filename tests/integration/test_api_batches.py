@@ -43,7 +43,8 @@ def test_lease_shape_and_no_overlap(caller: Api, caller2: Api, seeded: Seeded) -
     assert _ts(b1["lease_expires_at"]) > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=40)
     contact = b1["contacts"][0]
     assert set(contact) == {"id", "first_name", "last_name", "phone", "ward", "attempt",
-                            "previous_notes", "attributes", "lease_proof"}
+                            "previous_notes", "attributes", "lease_proof", "household_size",
+                            "same_number"}
     assert 40 * 60 < b1["lease_expires_in_s"] <= 45 * 60
     assert len(contact["lease_proof"]) == 32
     assert contact["phone"].startswith("+44")

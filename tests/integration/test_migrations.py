@@ -134,3 +134,42 @@ def test_upgrade_from_0002_keeps_the_data(empty_url: str) -> None:
             conn.execute(text("UPDATE results SET supersedes = 'r1' WHERE id = 'fix-b'"))
     finally:
         engine.dispose()
+
+
+def test_upgrade_from_0003_keeps_the_data(empty_url: str) -> None:
+    """0004: `active` becomes `status`, households allowed, external ids unique, audit log."""
+    schema.upgrade(empty_url, "0003")
+    engine = make_engine(empty_url)
+    t0 = "2026-11-26 18:00:00+00:00"
+    try:
+        with engine.begin() as conn:
+            for cid, active in ((1, "true"), (2, "false")):
+                conn.execute(text(
+                    "INSERT INTO campaigns (id, name, seat, candidate, timezone, calling_hours, "
+                    "target_contacts_per_hour, batch_size, max_attempts, lease_minutes, "
+                    f"max_held_contacts, active, script, script_version, created_at) VALUES "
+                    f"({cid}, 'C', 'S', 'X', 'UTC', '00:00-24:00', 20, 15, 3, 45, 30, {active}, "
+                    "'{}', 'v1', :t)"), {"t": t0})
+            conn.execute(text(
+                "INSERT INTO contacts (id, campaign_id, first_name, last_name, phone, ward, "
+                "attributes, state, attempts) VALUES "
+                "(1, 1, 'A', 'B', '+442079460001', '', '{}', 'available', 0)"))
+        schema.upgrade(empty_url)
+        with engine.begin() as conn:
+            status = dict(conn.execute(text("SELECT id, status FROM campaigns")).all())
+            assert status == {1: "active", 2: "closed"}
+            # A household member with the same number, and two external ids.
+            conn.execute(text(
+                "INSERT INTO contacts (id, campaign_id, first_name, last_name, phone, ward, "
+                "attributes, state, attempts, external_id) VALUES "
+                "(2, 1, 'C', 'B', '+442079460001', '', '{}', 'available', 0, 'E1'), "
+                "(3, 1, 'D', 'B', '+442079460002', '', '{}', 'available', 0, NULL), "
+                "(4, 1, 'E', 'B', '+442079460003', '', '{}', 'available', 0, NULL), "
+                "(5, 2, 'F', 'B', '+442079460003', '', '{}', 'available', 0, 'E1')"))
+            conn.execute(text(
+                "INSERT INTO audit_log (at, actor_id, action, campaign_id, detail) "
+                "VALUES (:t, NULL, 'created', 1, '{}')"), {"t": t0})
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE contacts SET external_id = 'E1' WHERE id = 1"))
+    finally:
+        engine.dispose()

@@ -291,9 +291,11 @@ def seed_campaign(db_url: str, **overrides: Any) -> int:
         "name": "Northfield by-election", "seat": "Northfield", "candidate": "Sam Example",
         "timezone": "Europe/London", "calling_hours": "00:00-24:00",
         "target_contacts_per_hour": 20, "batch_size": 20, "max_attempts": 3,
-        "lease_minutes": 45, "active": True, "script": script,
+        "lease_minutes": 45, "status": "active", "script": script,
         "script_version": uuid.uuid4().hex[:12],
     }
+    if "active" in overrides:  # the boolean before campaigns had a status
+        overrides["status"] = "active" if overrides.pop("active") else "closed"
     values.update(overrides)
     with session_factory(engine_for(db_url))() as session:
         campaign = Campaign(**values)

@@ -128,20 +128,19 @@ def test_bad_rows_are_reported_by_line_without_personal_data() -> None:
         "Chloe,,0161 496 0003,,\n"  # 4 no last name
         "Dev,Rahman,07700 900123,,\n"  # 5 invalid phone
         "Eilidh,Nolan,,,\n"  # 6 no phone
-        "Farah,Ormerod,+44 20 7946 0001,,\n"  # 7 duplicate of line 2
+        "Farah,Ormerod,+44 20 7946 0001,,\n"  # 7 same number as line 2: a household
         "Gareth,Haddow,0121 496 0004,,,,extra\n"  # 8 too many fields
         f"{'H' * 201},Long,0121 496 0005,,\n"  # 9 over-long
         f"Idris,Long,0121 496 0006,,{'x' * 1001}\n"  # 10 over-long attribute
     )
     rows, report = parse_contacts(text)
-    assert [r.line for r in rows] == [2]
+    assert [r.line for r in rows] == [2, 7]
     assert report.rows == 9
     assert report.problems == [
         (3, "missing first_name"),
         (4, "missing last_name"),
         (5, "phone is not a valid number"),
         (6, "missing phone"),
-        (7, "duplicate phone number (first on line 2)"),
         (8, "7 fields but the header has 5 columns"),
         (9, "first_name is longer than 200 characters"),
         (10, "age_band is longer than 1000 characters"),
@@ -215,17 +214,18 @@ def test_existing_and_suppressed_numbers(tmp_path: Path, db) -> None:  # type: i
         Suppression(phone="+442079460004", campaign_id=other, reason="wrong_number"),
     ])  # fmt: skip
     session.commit()
-    import_contacts(session, campaign_id, write(tmp_path, HEADER + "A,B,020 7946 0001,,\n"))
+    import_contacts(session, campaign_id, write(tmp_path, HEADER + "N1,M,020 7946 0001,,\n"))
     session.commit()
     text = HEADER + "".join(f"N{i},M,020 7946 000{i},,\n" for i in range(1, 6))
+    text += "Other,M,020 7946 0001,,\n"  # line 7: a household member of line 2's contact
     report = import_contacts(session, campaign_id, write(tmp_path, text), skip_invalid=True)
     session.commit()
     assert report.problems == [
-        (2, "phone is already in this campaign"),
+        (2, "contact is already in this campaign"),
         (3, "phone is on the do-not-call list"),
         (4, "phone is suppressed for this campaign"),
     ]
-    assert report.summary() == "imported 2, skipped 3"  # 0004 is only suppressed elsewhere
+    assert report.summary() == "imported 3, skipped 3"  # 0004 is only suppressed elsewhere
 
 
 def test_the_demo_contacts_are_valid_drama_numbers() -> None:
@@ -258,9 +258,9 @@ def test_a_written_file_round_trips(tmp_path: Path, db) -> None:  # type: ignore
 
 
 def test_bulk_insert_in_several_chunks(tmp_path: Path, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from caller_server import contacts_import
+    from caller_server.contacts_import import store
 
-    monkeypatch.setattr(contacts_import, "CHUNK", 7)
+    monkeypatch.setattr(store, "CHUNK", 7)
     session, campaign_id = db
     text = HEADER + "".join(f"N{i},M,0161 496 0{i:03d},W,\n" for i in range(100))
     report = import_contacts(session, campaign_id, write(tmp_path, text))
