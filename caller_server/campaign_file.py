@@ -289,10 +289,14 @@ def _calling_hours(data: dict[str, Any]) -> str:
 
 
 def _check_placeholders(text: str, where: str) -> None:
+    """The built-ins, or an imported column's key (snake_case, as the import names it)."""
     for name in _BRACED.findall(text):
-        if name not in PLACEHOLDERS:
+        if name not in PLACEHOLDERS and not _CODE.match(name):
             allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-            raise CampaignFileError(f"{where}: unknown placeholder {{{name}}} (allowed: {allowed})")
+            raise CampaignFileError(
+                f"{where}: unknown placeholder {{{name}}} (allowed: {allowed}, or an imported "
+                "column in lower case with _, like {polling_district})"
+            )
     if "{" in _BRACED.sub("", text) or "}" in _BRACED.sub("", text):
         raise CampaignFileError(f"{where}: a brace is not part of a {{placeholder}}")
 

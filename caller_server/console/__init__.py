@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from caller_server.console import campaigns, live
+from caller_server.console import campaigns, contacts, live, records
 from caller_server.console.web import HERE, PREFIX, Forbidden, Redirect, render
 
 __all__ = ["mount"]
@@ -29,7 +29,7 @@ def vendor_dir() -> Path:
 
 
 def mount(app: FastAPI) -> None:
-    for module in (campaigns, live, *_later_routers()):
+    for module in (campaigns, contacts, live, records):
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     # The more specific mount first: /admin/static would swallow /admin/static/vendor.
     app.mount(f"{PREFIX}/static/vendor", StaticFiles(directory=vendor_dir()), "console-vendor")
@@ -46,15 +46,3 @@ def mount(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     def _forbidden(request: Request, exc: Forbidden) -> HTMLResponse:
         return render(request, "error.html", None, 403, title="Not allowed", message=exc.message)
-
-
-def _later_routers() -> list:
-    """Pages built over the import-export branch, once their modules are here."""
-    out = []
-    for name in ("contacts", "records"):
-        try:
-            module = __import__(f"caller_server.console.{name}", fromlist=["router"])
-        except ImportError:
-            continue
-        out.append(module)
-    return out

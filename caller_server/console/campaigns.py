@@ -5,18 +5,20 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from caller_server import auth, dashboard
+from caller_server import auth, campaign_admin, dashboard
+from caller_server.campaign_admin import CampaignError
 from caller_server.campaign_file import (
     CampaignFileError,
     create_campaign,
     parse_campaign,
     parse_campaign_data,
-    script_version,
 )
 from caller_server.console import forms
 from caller_server.console.web import (
@@ -25,18 +27,19 @@ from caller_server.console.web import (
     SESSION_COOKIE,
     Forbidden,
     Form,
+    Organiser,
     User,
-    _lifetime,
     audit,
     db,
     field,
     new_login_csrf,
     render,
     see_other,
+    session_lifetime,
     set_session_cookie,
     status_of,
 )
-from caller_server.models import Campaign, Contact
+from caller_server.models import Campaign, Contact, Token
 from caller_server.timeutil import utcnow
 
 router = APIRouter()
@@ -112,10 +115,8 @@ def login(request: Request, form: Annotated[FormData, Depends(login_form)]) -> R
             session.commit()
             raise Forbidden("The console is for organisers. Your account is a caller's.")
         token, _ = auth.issue_token(session, volunteer, now)
-        expires = now + _lifetime()
+        expires = now + session_lifetime()
         session.flush()
-        from caller_server.models import Token
-
         row = session.scalar(select(Token).where(Token.token_hash == auth.hash_token(token)))
         assert row is not None
         row.expires_at = expires
@@ -172,7 +173,7 @@ def create_from_form(request: Request, user: User, form: Form) -> Response:
         )
     with db(request) as session:
         campaign_id = create_campaign(session, spec)
-        audit(session, user, "campaign.create", campaign_id, source="form")
+        audit(session, user, "created", campaign_id, source="form")
         session.commit()
     return see_other(f"/campaigns/{campaign_id}/contacts?notice=created")
 
@@ -203,12 +204,18 @@ async def create_from_file(request: Request, user: User, form: Form) -> Response
             campaign=None,
             file_error=error,
         )
-    from starlette.concurrency import run_in_threadpool
 
     def store() -> int:
         with db(request) as session:
             campaign_id = create_campaign(session, spec)
-            audit(session, user, "campaign.create", campaign_id, source="file")
+            audit(
+                session,
+                user,
+                "created",
+                campaign_id,
+                source="file",
+                file=(upload.filename or "")[:100],
+            )
             session.commit()
             return campaign_id
 
@@ -216,16 +223,14 @@ async def create_from_file(request: Request, user: User, form: Form) -> Response
     return see_other(f"/campaigns/{campaign_id}/contacts?notice=created")
 
 
-def _campaign(session, campaign_id: int) -> Campaign:  # type: ignore[no-untyped-def]
+def _campaign(session: Session, campaign_id: int) -> Campaign:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        from fastapi import HTTPException
-
         raise HTTPException(404, "No such campaign.")
     return campaign
 
 
-def _sample(session, campaign: Campaign) -> Contact | None:  # type: ignore[no-untyped-def]
+def _sample(session: Session, campaign: Campaign) -> Contact | None:
     return session.scalar(
         select(Contact).where(Contact.campaign_id == campaign.id).order_by(Contact.id).limit(1)
     )
@@ -288,41 +293,59 @@ def save_campaign(request: Request, user: User, form: Form, campaign_id: int) ->
                 preview=preview,
                 error=str(exc).removeprefix("form: "),
             )
-        changed = _apply(campaign, spec)
-        audit(session, user, "campaign.edit", campaign.id, changed=",".join(changed))
+        try:
+            campaign_admin.update_campaign(session, campaign_id, spec, actor=user.id)
+        except CampaignError as exc:
+            session.rollback()
+            preview = _preview(campaign, values, _sample(session, campaign), user.name)
+            return render(
+                request,
+                "campaign_form.html",
+                user,
+                409,
+                values=values,
+                campaign=campaign,
+                status=status_of(campaign),
+                preview=preview,
+                error=str(exc),
+            )
         session.commit()
     return see_other(f"/campaigns/{campaign_id}/edit?notice=saved")
 
 
-def _apply(campaign: Campaign, spec) -> list[str]:  # type: ignore[no-untyped-def]
-    """Update the campaign in place from a checked spec; returns the changed fields."""
-    try:
-        from caller_server.campaigns import update_campaign
-    except ImportError:
-        update_campaign = None
-    if update_campaign is not None:  # the import-export branch's own rules win
-        return list(update_campaign(campaign, spec) or [])
-    new = {
-        "name": spec.name,
-        "seat": spec.seat,
-        "candidate": spec.candidate,
-        "timezone": spec.timezone,
-        "calling_hours": spec.calling_hours,
-        "target_contacts_per_hour": spec.target_contacts_per_hour,
-        "batch_size": spec.batch_size,
-        "max_attempts": spec.max_attempts,
-        "lease_minutes": spec.lease_minutes,
-        "max_held_contacts": spec.held_limit(),
-    }
-    changed = [k for k, v in new.items() if getattr(campaign, k) != v]
-    for key in changed:
-        setattr(campaign, key, new[key])
-    script = spec.script()
-    if script != campaign.script:
-        campaign.script = script
-        campaign.script_version = script_version(script)
-        changed.append("script")
-    return changed
+_ACTIONS = {
+    "pause": ("paused", "paused"),
+    "resume": ("active", "resumed"),
+    "close": ("closed", "closed"),
+}
+
+
+def _change_status(request: Request, user: Organiser, campaign_id: int, action: str) -> Response:
+    """Pause, resume or close (`campaign_admin.set_status`, which also audits it)."""
+    status, notice = _ACTIONS[action]
+    with db(request) as session:
+        _campaign(session, campaign_id)
+        try:
+            campaign_admin.set_status(session, campaign_id, status, actor=user.id)
+        except CampaignError:
+            return see_other(f"/campaigns/{campaign_id}/edit")  # already so: show it
+        session.commit()
+    return see_other(f"/campaigns/{campaign_id}/edit?notice={notice}")
+
+
+@router.post("/campaigns/{campaign_id}/pause")
+def pause(request: Request, user: User, _form: Form, campaign_id: int) -> Response:
+    return _change_status(request, user, campaign_id, "pause")
+
+
+@router.post("/campaigns/{campaign_id}/resume")
+def resume(request: Request, user: User, _form: Form, campaign_id: int) -> Response:
+    return _change_status(request, user, campaign_id, "resume")
+
+
+@router.post("/campaigns/{campaign_id}/close")
+def close(request: Request, user: User, _form: Form, campaign_id: int) -> Response:
+    return _change_status(request, user, campaign_id, "close")
 
 
 @router.get("/campaigns/{campaign_id}/campaign.toml")
@@ -347,6 +370,6 @@ def duplicate(request: Request, user: User, _form: Form, campaign_id: int) -> Re
         copy.name = (f"{source.name} (copy)")[:200]
         copy.script = source.script  # outcomes exactly as the source has them
         copy.script_version = source.script_version
-        audit(session, user, "campaign.duplicate", copy_id, source_campaign=campaign_id)
+        audit(session, user, "duplicated", copy_id, source_campaign=campaign_id)
         session.commit()
     return see_other(f"/campaigns/{copy_id}/edit?notice=duplicated")

@@ -84,7 +84,7 @@ def release(request: Request, user: User, form: Form, campaign_id: int) -> Respo
         audit(
             session,
             user,
-            "contacts.release",
+            "released",
             campaign_id,
             volunteer_id=volunteer_id,
             contacts=count,
@@ -112,7 +112,7 @@ def void(request: Request, user: User, form: Form, campaign_id: int) -> Response
         audit(
             session,
             user,
-            "results.void",
+            "voided",
             campaign_id,
             volunteer_id=volunteer_id,
             since=since.isoformat(timespec="seconds"),

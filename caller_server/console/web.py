@@ -27,6 +27,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from caller_server import audit as audit_log
 from caller_server import auth
 from caller_server.models import Campaign
 from caller_server.timeutil import as_utc, utcnow
@@ -38,7 +39,7 @@ LOGIN_COOKIE = "console_login_csrf"
 PREFIX = "/admin"
 
 
-def _lifetime() -> dt.timedelta:
+def session_lifetime() -> dt.timedelta:
     """Console session lifetime: env CALLER_CONSOLE_SESSION_S (tests shorten it), else 8 h."""
     try:
         seconds = float(os.environ.get("CALLER_CONSOLE_SESSION_S", ""))
@@ -158,11 +159,8 @@ def see_other(path: str) -> RedirectResponse:
 
 
 def status_of(campaign: Campaign) -> str:
-    """active | paused | closed (campaigns from before `status` are active or closed)."""
-    status = getattr(campaign, "status", None)
-    if status:
-        return str(status)
-    return "active" if campaign.active else "closed"
+    """active | paused | closed."""
+    return str(campaign.status)
 
 
 def local(value: dt.datetime | None, tz: str, with_date: bool = False) -> str:
@@ -179,12 +177,8 @@ TEMPLATES.env.filters["local"] = local
 def audit(
     session: Session, user: Organiser, action: str, campaign_id: int | None, **detail: Any
 ) -> None:
-    """Record an organiser's action in the audit log (`caller_server.audit`)."""
-    try:
-        from caller_server import audit as audit_log
-    except ImportError:  # the audit log arrives with the import-export branch
-        return
-    audit_log.record(session, user.username, action, campaign_id, **detail)
+    """Record an organiser's action in the audit log, in the change's transaction."""
+    audit_log.record(session, user.id, action, campaign_id, **detail)
 
 
 TEMPLATES.env.globals["notices"] = {

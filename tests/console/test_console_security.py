@@ -19,6 +19,10 @@ PAGES = [
     "/campaigns/{id}/dashboard",
     "/campaigns/{id}/dashboard/live",
     "/campaigns/{id}/campaign.toml",
+    "/campaigns/{id}/contacts",
+    "/campaigns/{id}/exports",
+    "/optouts",
+    "/audit",
 ]
 POSTS = [
     "/logout",
@@ -27,6 +31,14 @@ POSTS = [
     "/campaigns/{id}/duplicate",
     "/campaigns/{id}/release",
     "/campaigns/{id}/void",
+    "/campaigns/{id}/pause",
+    "/campaigns/{id}/resume",
+    "/campaigns/{id}/close",
+    "/campaigns/upload",
+    "/campaigns/{id}/contacts/upload",
+    "/campaigns/{id}/contacts/check",
+    "/campaigns/{id}/contacts/import",
+    "/optouts",
 ]
 
 
