@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
-import io
 import logging
-import os
 import shutil
 import socket
 import sys
@@ -114,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = add(group, "create", "create a campaign from a TOML file; prints its id")
     p.add_argument("file", metavar="FILE.toml", type=Path)
+    campaign = group
 
     group = add(commands, "contacts", "manage contacts").add_subparsers(
         dest="action", required=True, metavar="ACTION", parser_class=_Parser
@@ -123,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE.csv", type=Path)
     p.add_argument("--skip-invalid", action="store_true",
                    help="import the good rows even when some are bad")  # fmt: skip
+    contacts_import = p
+
+    suppress = add(commands, "suppress", "manage the do-not-call list").add_subparsers(
+        dest="action", required=True, metavar="ACTION", parser_class=_Parser
+    )
 
     group = add(commands, "results", "export results").add_subparsers(
         dest="action", required=True, metavar="ACTION", parser_class=_Parser
@@ -131,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("campaign_id", metavar="CAMPAIGN_ID", type=_record_id)
     p.add_argument("-o", "--output", metavar="FILE.csv", type=Path,
                    help="write here instead of stdout")  # fmt: skip
+    cli_admin.add_arguments(campaign, contacts_import, suppress, p, add, _record_id)
 
     p = add(commands, "serve", "run the server")
     p.add_argument("--host", default="127.0.0.1")
@@ -281,76 +286,6 @@ def cmd_volunteer_add(args: argparse.Namespace, url: str) -> int:
     return 0
 
 
-def cmd_campaign_create(args: argparse.Namespace, url: str) -> int:
-    from caller_server.campaign_file import create_campaign, load_campaign_file
-
-    spec = load_campaign_file(args.file)
-    with _transaction(url) as session:
-        campaign_id = create_campaign(session, spec)
-    print(campaign_id)
-    return 0
-
-
-def cmd_contacts_import(args: argparse.Namespace, url: str) -> int:
-    from caller_server.contacts_import import import_contacts
-
-    with _transaction(url) as session:
-        report = import_contacts(session, args.campaign_id, args.file, args.skip_invalid)
-        for line, reason in report.problems[:MAX_PROBLEM_LINES]:
-            print(f"line {line}: {reason}", file=sys.stderr)
-        if len(report.problems) > MAX_PROBLEM_LINES:
-            more = len(report.problems) - MAX_PROBLEM_LINES
-            print(f"... and {more} more problems", file=sys.stderr)
-    failed = bool(report.problems) and not args.skip_invalid
-    if failed:
-        print(
-            f"{PROG}: error: {len(report.problems)} of {report.rows} rows have problems; "
-            "nothing imported (fix them, or use --skip-invalid to import the rest)",
-            file=sys.stderr,
-        )
-    print(report.summary())
-    return 1 if failed else 0
-
-
-def cmd_results_export(args: argparse.Namespace, url: str) -> int:
-    from caller_server.export import reader_engine, write_csv
-
-    with _transaction(url, reader_engine) as session:
-        if args.output is None:
-            out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
-            try:
-                write_csv(session, args.campaign_id, out)
-                out.flush()
-            except BrokenPipeError:
-                # The reader (say `head`) has gone: not an error worth a traceback.
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            finally:
-                out.detach()
-            return 0
-        count = _export_to_file(session, args.campaign_id, args.output)
-    print(f"wrote {count} results to {args.output}")
-    return 0
-
-
-def _export_to_file(session: Session, campaign_id: int, target: Path) -> int:
-    """Write beside the target and rename, so a failure never leaves half a file."""
-    from caller_server.export import write_csv
-
-    folder = target.resolve().parent
-    if not folder.is_dir():
-        raise CliError(f"no folder {folder} to write {target.name} into")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            count = write_csv(session, campaign_id, out)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return count
-
-
 def _check_port(host: str, port: int) -> None:
     """Say so plainly when the port is taken, before the server starts."""
     try:
@@ -405,12 +340,13 @@ def cmd_demo(args: argparse.Namespace, url: str) -> int:
     return 0
 
 
+# The organiser's commands live in cli_admin.py, which imports the helpers above.
+from caller_server import cli_admin  # noqa: E402
+
 _HANDLERS = {
+    **cli_admin.HANDLERS,
     ("init", None): cmd_init,
     ("volunteer", "add"): cmd_volunteer_add,
-    ("campaign", "create"): cmd_campaign_create,
-    ("contacts", "import"): cmd_contacts_import,
-    ("results", "export"): cmd_results_export,
     ("serve", None): cmd_serve,
     ("restored", None): cmd_restored,
     ("demo", None): cmd_demo,

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from caller_server import schema
 from caller_server.db import make_engine
-from caller_server.export import HEADER
-from caller_server.models import Base, Batch, Campaign, Contact, Result, Volunteer
+from caller_server.export import CALL_COLUMNS, HEADER
+from caller_server.models import AuditEntry, Base, Batch, Campaign, Contact, Result, Volunteer
 from tests.support.server import (
     REPO,
     create_pg_database,
@@ -291,7 +291,7 @@ def test_contacts_import_bad_rows(db: str, tmp_path: Path) -> None:
         f"Ben,Quayle,{drama(100)},,\r\n",  # 2 ok
         f",Quayle,{drama(101)},,\r\n",  # 3 missing first name
         "Chloe,Varga,07700 900123,,\r\n",  # 4 invalid phone (drama mobile: not valid)
-        f"Dev,Rahman,{drama(100)},,\r\n",  # 5 duplicate of line 2
+        f"Ben,Quayle,{drama(100)},,\r\n",  # 5 the same person as line 2
         f"Eilidh,Nolan,{drama(102)},,\r\n",  # 6 ok
     ]
     path = csv_file(tmp_path, rows)
@@ -303,7 +303,7 @@ def test_contacts_import_bad_rows(db: str, tmp_path: Path) -> None:
     assert err[:3] == [
         "line 3: missing first_name",
         "line 4: phone is not a valid number",
-        "line 5: duplicate phone number (first on line 2)",
+        "line 5: duplicate contact: same name and phone as line 2",
     ]
     assert "nothing imported" in err[-1]
     assert "Quayle" not in proc.stderr
@@ -319,7 +319,7 @@ def test_contacts_import_bad_rows(db: str, tmp_path: Path) -> None:
     # Importing again: every row is now already in the campaign (or bad).
     proc = cli(db, "contacts", "import", str(campaign_id), str(path), "--skip-invalid")
     assert proc.stdout.strip() == "imported 0, skipped 5"
-    assert "line 2: phone is already in this campaign" in proc.stderr
+    assert "line 2: contact is already in this campaign" in proc.stderr
 
 
 @pytest.mark.parametrize(
@@ -354,19 +354,20 @@ def test_contacts_import_unknown_campaign_and_missing_file(
 
 @pytest.mark.slow
 def test_contacts_import_100k_rows(db: str, tmp_path: Path) -> None:
-    """100,000 rows in one go. Only 4,000 drama numbers exist, so each appears 25 times:
-    the first of each imports and the other 96,000 rows are reported as duplicates."""
+    """100,000 rows in one go. Only 4,000 drama numbers exist, so each person appears 25
+    times: the first of each imports and the other 96,000 rows are reported as duplicates."""
     campaign_id = make_campaign(db, tmp_path)
     path = tmp_path / "big.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         fh.write("\ufeff" + CSV_HEADER)
         for n in range(100_000):
-            fh.write(f"First{n},Last{n},{drama(n % 4000)},Ward {n % 7},band{n % 5}\r\n")
+            i = n % 4000
+            fh.write(f"First{i},Last{i},{drama(i)},Ward {i % 7},band{i % 5}\r\n")
     proc = cli(db, "contacts", "import", str(campaign_id), str(path), "--skip-invalid")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "imported 4000, skipped 96000"
     err = proc.stderr.strip().splitlines()
-    assert err[0] == "line 4002: duplicate phone number (first on line 2)"
+    assert err[0] == "line 4002: duplicate contact: same name and phone as line 2"
     assert err[-1] == "... and 95950 more problems"
     engine = make_engine(db)
     with Session(engine) as session:
@@ -428,7 +429,7 @@ def test_results_export(db: str, tmp_path: Path) -> None:
 
     proc = cli(db, "results", "export", str(campaign_id))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith(",".join(HEADER) + "\r\n")
+    assert proc.stdout.startswith(",".join([*HEADER, "How will you vote?", *CALL_COLUMNS]) + "\r\n")
     table = list(csv.DictReader(io.StringIO(proc.stdout, newline="")))
     assert [r["result_id"] for r in table] == ids
     first, second = table
@@ -439,12 +440,13 @@ def test_results_export(db: str, tmp_path: Path) -> None:
         "'-Ward",
     )
     assert first["notes"].startswith("'=HYPERLINK")
-    assert first["answers"] == '{"vote":"Us"}'
+    assert first["How will you vote?"] == "Us"
     assert (first["outcome"], first["duration_s"], first["late"]) == ("answered", "95", "false")
-    assert first["started_at"] == "2026-11-26T18:04:05Z"
+    assert (first["outcome_label"], first["volunteer"]) == ("Spoke to them", "Robin")
+    assert first["started_at"] == "2026-11-26T18:04:05+00:00"  # Europe/London, in November
     assert first["callback_at"] == ""
     assert second["notes"] == "'-ok\nsecond line"
-    assert (second["callback_at"], second["late"]) == ("2026-11-27T18:04:05Z", "true")
+    assert (second["callback_at"], second["late"]) == ("2026-11-27T18:04:05+00:00", "true")
 
     out = tmp_path / "results.csv"
     proc = cli(db, "results", "export", str(campaign_id), "-o", str(out))
@@ -464,7 +466,7 @@ def test_results_export_unknown_campaign(db: str, tmp_path: Path) -> None:
 
 def test_results_export_empty_campaign_has_the_header(db: str, shared_campaign: int) -> None:
     proc = cli(db, "results", "export", str(shared_campaign))
-    assert proc.stdout == ",".join(HEADER) + "\r\n"
+    assert proc.stdout == ",".join([*HEADER, "How will you vote?", *CALL_COLUMNS]) + "\r\n"
 
 
 # --- serve and demo ---------------------------------------------------------------------
@@ -568,3 +570,184 @@ def test_unexpected_errors_are_one_line_with_the_traceback_only_when_verbose(
         err.strip().splitlines()[-1]
         == "caller-server: error: unexpected RuntimeError: disk on fire"
     )
+
+
+# --- issue 13: campaign list / update / pause / resume / close ----------------------------
+
+
+def audit_actions(db_url: str, campaign_id: int | None) -> list[str]:
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            return list(
+                session.scalars(
+                    select(AuditEntry.action)
+                    .where(AuditEntry.campaign_id == campaign_id)
+                    .order_by(AuditEntry.id)
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+def test_campaign_update_in_place_and_list(db: str, tmp_path: Path) -> None:
+    campaign_id = make_campaign(db, tmp_path)
+    engine = make_engine(db)
+    with Session(engine) as session:
+        before = session.get(Campaign, campaign_id).script_version
+    toml = tmp_path / "fixed.toml"
+    toml.write_text(
+        CAMPAIGN_TOML.replace('calling_hours = "00:00-24:00"', 'calling_hours = "10:00-20:00"')
+        .replace("Hello {first_name}", "Hi {first_name}"),
+        encoding="utf-8",
+    )
+    campaigns_before = table_counts(db)["campaigns"]
+    proc = cli(db, "campaign", "update", str(campaign_id), str(toml))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"updated campaign {campaign_id}: calling_hours, script"
+    assert table_counts(db)["campaigns"] == campaigns_before  # never a second campaign
+    with Session(engine) as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign.calling_hours == "10:00-20:00"
+        assert campaign.script["intro"].startswith("Hi ")
+        assert campaign.script_version != before
+    engine.dispose()
+    again = cli(db, "campaign", "update", str(campaign_id), str(toml))
+    assert "already as fixed.toml says" in again.stdout
+    assert_refused(cli(db, "campaign", "update", "987654", str(toml)), "no campaign with id")
+
+    listing = cli(db, "campaign", "list")
+    assert listing.returncode == 0, listing.stderr
+    lines = listing.stdout.splitlines()
+    assert lines[0] == "id\tstatus\tcontacts\tdone\tname"
+    assert f"{campaign_id}\tactive\t0\t0\tCLI test" in lines
+    assert audit_actions(db, campaign_id) == ["created", "updated"]
+
+
+def test_pause_resume_close(db: str, tmp_path: Path) -> None:
+    campaign_id = make_campaign(db, tmp_path)
+    ok = cli(db, "contacts", "import", str(campaign_id),
+             str(csv_file(tmp_path, [f"Amara,Lomax,{drama(300)},,\r\n"])))  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    # A live lease, straight into the database.
+    engine = make_engine(db)
+    now = dt.datetime.now(dt.UTC)
+    with Session(engine) as session, session.begin():
+        vol = Volunteer(username=f"x_{uuid.uuid4().hex[:8]}", name="Robin", password_hash="x")
+        session.add(vol)
+        session.flush()
+        later = now + dt.timedelta(hours=1)
+        batch = Batch(campaign_id=campaign_id, volunteer_id=vol.id,
+                      request_id=str(uuid.uuid4()), expires_at=later)  # fmt: skip
+        session.add(batch)
+        session.flush()
+        contact = session.scalars(select(Contact).where(Contact.campaign_id == campaign_id)).one()
+        contact.batch_id, contact.state = batch.id, "leased"
+        contact.lease_expires_at = now + dt.timedelta(hours=1)
+        batch_id = batch.id
+    assert cli(db, "campaign", "pause", str(campaign_id)).returncode == 0
+    assert_refused(cli(db, "campaign", "pause", str(campaign_id)), "is paused")
+    assert cli(db, "campaign", "resume", str(campaign_id)).returncode == 0
+    proc = cli(db, "campaign", "close", str(campaign_id))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"campaign {campaign_id} closed; 1 leased contacts released"
+    with Session(engine) as session:
+        assert session.get(Campaign, campaign_id).status == "closed"
+        contact = session.scalars(select(Contact).where(Contact.campaign_id == campaign_id)).one()
+        assert (contact.batch_id, contact.state) == (None, "available")
+        assert session.get(Batch, batch_id).released_at is not None
+    engine.dispose()
+    assert_refused(cli(db, "campaign", "resume", str(campaign_id)), "is closed")
+    assert_refused(
+        cli(db, "contacts", "import", str(campaign_id),
+            str(csv_file(tmp_path, [f"Ben,Lomax,{drama(301)},,\r\n"]))),
+        "is closed",
+    )  # fmt: skip
+    assert f"{campaign_id}\tclosed\t1\t0" in cli(db, "campaign", "list").stdout
+    assert audit_actions(db, campaign_id) == ["created", "imported", "paused", "resumed",
+                                              "closed"]  # fmt: skip
+
+
+def test_contacts_import_with_map_and_report(db: str, tmp_path: Path) -> None:
+    campaign_id = make_campaign(db, tmp_path)
+    header = "Elector No,Forename,Surname,Home,Mobile,Polling District\r\n"
+    rows = [
+        f"E1,Amara,Lomax,{drama(400)},,PD1\r\n",
+        f"E2,Ben,Lomax,{drama(400)},,PD1\r\n",  # household
+        f"E3,Chloe,Varga,,{drama(401)},PD2\r\n",  # mobile only
+        f"E4,Dev,,{drama(402)},,PD2\r\n",  # no surname
+    ]
+    path = csv_file(tmp_path, rows, header=header)
+    report = tmp_path / "problems.csv"
+    proc = cli(db, "contacts", "import", str(campaign_id), str(path), "--skip-invalid",
+               "--map", "home=phone,Mobile=phone_fallback", "--report", str(report))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "imported 3, skipped 1"
+    assert "line 5: missing last_name" in proc.stderr
+    assert "Dev" not in proc.stderr
+    table = list(csv.reader(io.StringIO(report.read_text("utf-8"), newline="")))
+    assert table[0][:3] == ["line", "reason", "Elector No"]
+    assert table[1][:4] == ["5", "missing last_name", "E4", "Dev"]
+    engine = make_engine(db)
+    with Session(engine) as session:
+        found = session.scalars(
+            select(Contact).where(Contact.campaign_id == campaign_id).order_by(Contact.id)
+        ).all()
+        assert [(c.external_id, c.phone) for c in found] == [
+            ("E1", "+442079460400"), ("E2", "+442079460400"), ("E3", "+442079460401")]  # fmt: skip
+        assert found[0].attributes == {"polling_district": "PD1"}
+    engine.dispose()
+    # The same file again: the ids are known, so three updates and no problem for them.
+    proc = cli(db, "contacts", "import", str(campaign_id), str(path), "--skip-invalid",
+               "--map", "home=phone,Mobile=phone_fallback")  # fmt: skip
+    assert proc.stdout.strip() == "imported 3, skipped 1 (0 added, 3 updated)"
+    before = table_counts(db)
+    assert_refused(cli(db, "contacts", "import", str(campaign_id), str(path),
+                       "--map", "Nope=phone"), "no column 'Nope'")  # fmt: skip
+    assert table_counts(db) == before
+
+
+def test_suppress_import(db: str, shared_campaign: int, tmp_path: Path) -> None:
+    path = tmp_path / "optout.csv"
+    path.write_text(f"Tel\r\n{drama(500)}\r\nnot a number\r\n{drama(501)}\r\n", encoding="utf-8")
+    proc = cli(db, "suppress", "import", str(path), "--campaign", str(shared_campaign))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "suppressed 2 numbers, 0 already suppressed, skipped 1"
+    assert proc.stderr.strip().splitlines() == ["line 3: phone is not a valid number"]
+    proc = cli(db, "suppress", "import", str(path))  # every campaign
+    assert proc.stdout.strip() == "suppressed 2 numbers, 0 already suppressed, skipped 1"
+    proc = cli(db, "suppress", "import", str(path))
+    assert proc.stdout.strip() == "suppressed 0 numbers, 2 already suppressed, skipped 1"
+    assert audit_actions(db, shared_campaign)[-1] == "suppressed"
+    assert_refused(cli(db, "suppress", "import", str(tmp_path / "nope.csv")), "cannot read")
+
+
+def test_results_export_options(db: str, tmp_path: Path) -> None:
+    campaign_id = make_campaign(db, tmp_path)
+    rows = [f"Amara,Lomax,{drama(600)},Gasworks,18-24\r\n", f"Ben,Lomax,{drama(601)},,\r\n"]
+    assert cli(db, "contacts", "import", str(campaign_id),
+               str(csv_file(tmp_path, rows))).returncode == 0  # fmt: skip
+    first, second = seed_results(db, campaign_id)
+    engine = make_engine(db)
+    with Session(engine) as session, session.begin():
+        session.get(Result, second).supersedes = first  # the call_back corrects the answer
+    engine.dispose()
+
+    proc = cli(db, "results", "export", str(campaign_id))
+    assert [r["result_id"] for r in csv.DictReader(io.StringIO(proc.stdout))] == [second]
+    proc = cli(db, "results", "export", str(campaign_id), "--all-versions", "--excel")
+    assert proc.stdout.startswith("\ufeffresult_id,")
+    table = list(csv.DictReader(io.StringIO(proc.stdout.removeprefix("\ufeff"))))
+    assert {r["result_id"]: r["superseded_by"] for r in table} == {first: second, second: ""}
+    assert table[0]["age_band"] == "18-24"
+
+    out = tmp_path / "contacts.csv"
+    proc = cli(db, "results", "export", str(campaign_id), "--per-contact", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"wrote 2 contacts to {out}"
+    per = list(csv.DictReader(io.StringIO(out.read_text("utf-8"), newline="")))
+    assert [(r["first_name"], r["calls"], r["outcome"]) for r in per] == [
+        ("Amara", "1", "call_back"), ("Ben", "0", "")]  # fmt: skip
+    assert_refused(cli(db, "results", "export", str(campaign_id), "--per-contact",
+                       "--all-versions"), "--all-versions")  # fmt: skip
+    assert audit_actions(db, campaign_id).count("exported") == 3
