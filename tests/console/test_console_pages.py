@@ -171,3 +171,27 @@ def test_dashboard_remedies_and_audit_page(organiser: Console, data: Seeded) -> 
     assert "released" in audit.text
     assert "voided" in audit.text
     assert organiser.get("/audit?campaign=").status_code == 200
+
+
+def test_exports_download_with_options_and_audit(organiser: Console, data: Seeded) -> None:
+    cid = data.campaign_id
+    organiser.get(f"/campaigns/{cid}/exports")
+    calls = organiser.client.get(
+        f"/admin/campaigns/{cid}/exports/download", params={"kind": "calls", "excel": "true"}
+    )
+    assert calls.status_code == 200
+    assert calls.headers["cache-control"] == "no-store"
+    assert calls.content.startswith(b"\xef\xbb\xbf")
+    assert "calls-excel.csv" in calls.headers["content-disposition"]
+    contacts = organiser.client.get(
+        f"/admin/campaigns/{cid}/exports/download", params={"kind": "contacts"}
+    )
+    rows = list(csv.reader(io.StringIO(contacts.text)))
+    assert len(rows) == 1 + len(data.contact_ids)
+    assert (
+        organiser.client.get(
+            f"/admin/campaigns/{cid}/exports/download", params={"kind": "other"}
+        ).status_code
+        == 422
+    )
+    assert "exported" in organiser.get(f"/audit?campaign={cid}").text

@@ -168,3 +168,28 @@ def test_void_results_since_drops_tallies_and_suppressions(server_db) -> None:
     f = _figures(data)
     assert f.calls_total == 2
     assert {v.volunteer_id: v.calls_total for v in f.volunteers}[data.volunteer_ids[a]] == 1
+
+
+def test_a_voided_result_is_in_no_export(server_db) -> None:
+    from caller_server.export import ExportOptions, iter_rows
+
+    data = seed(server_db, contacts=2)
+    a = data.callers[0]
+    keep = _result(data, data.contact_ids[0], a, "answered", NOW - dt.timedelta(hours=2))
+    bad = _result(data, data.contact_ids[1], a, "refused", NOW - dt.timedelta(minutes=10))
+    with db_session(data.db_url) as s:
+        dashboard.void_results(
+            s,
+            data.campaign_id,
+            data.volunteer_ids[a],
+            NOW - dt.timedelta(hours=1),
+            data.volunteer_ids[data.organiser],
+            NOW,
+        )
+        s.commit()
+    with db_session(data.db_url) as s:
+        for options in (ExportOptions(), ExportOptions(all_versions=True)):
+            ids = [row[0] for row in list(iter_rows(s, data.campaign_id, options))[1:]]
+            assert ids == [keep], options
+        per_contact = list(iter_rows(s, data.campaign_id, ExportOptions(per_contact=True)))
+        assert bad not in {cell for row in per_contact for cell in row}
