@@ -92,6 +92,7 @@ def test_upload_map_report_and_import_contacts(organiser: Console, data: Seeded)
     assert page.status_code == 200
     organiser.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     upload = re.search(r'name="upload" value="([0-9a-f]+)"', page.text).group(1)
+    assert page.text.count(" selected>") == 6  # one choice per column
     selected = dict(
         re.findall(r'name="(map-\d)".*?<option value="([a-z_]+)" selected', page.text, re.S)
     )
