@@ -10,7 +10,15 @@ from sqlalchemy import select
 
 from caller_server.models import AuditEntry, Campaign, Contact
 from tests.console.conftest import Console
+from tests.console.test_console_security import ScriptFinder
 from tests.support.server import Seeded, db_session, drama_number
+
+
+def assert_no_inline_script(html: str) -> None:
+    finder = ScriptFinder()
+    finder.feed(html)
+    assert finder.inline == []
+
 
 FORM = {
     "name": "Eastbrook canvass", "seat": "Eastbrook", "candidate": "Jo Example",
@@ -93,6 +101,7 @@ def test_upload_map_report_and_import_contacts(organiser: Console, data: Seeded)
     organiser.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     upload = re.search(r'name="upload" value="([0-9a-f]+)"', page.text).group(1)
     assert page.text.count(" selected>") == 6  # one choice per column
+    assert_no_inline_script(page.text)
     selected = dict(
         re.findall(r'name="(map-\d)".*?<option value="([a-z_]+)" selected', page.text, re.S)
     )
@@ -109,6 +118,7 @@ def test_upload_map_report_and_import_contacts(organiser: Console, data: Seeded)
     assert re.search(r'id="added">3<', report.text)
     assert re.search(r'id="problems">2<', report.text)
     assert "Ada" not in report.text  # reasons and line numbers, no names
+    assert_no_inline_script(report.text)
     problems = organiser.client.get(
         f"/admin/campaigns/{cid}/contacts/report.csv", params={"upload": upload}
     )

@@ -40,7 +40,7 @@ candidate = "Sam Example"
 calling_hours = "00:00-24:00"
 batch_size = 10
 [script]
-intro = "Hello {first_name}, I'm {volunteer_first_name}, calling for {candidate} in {polling_district}."
+intro = "Hello {first_name}, calling for {candidate} in {polling_district}."
 crib_sheet = "- Thank them for their time"
 [[questions]]
 key = "support"
@@ -61,51 +61,96 @@ def seed_demo(url: str) -> int:
     """A running campaign: 120 contacts, three callers' results tonight, one lease held."""
     rng = random.Random(7)
     organiser = seed_volunteer(url, "olu", "Olu Organiser", PASSWORD, organiser=True)
-    callers = [seed_volunteer(url, u, n, PASSWORD) for u, n in
-               (("alex", "Alex Caller"), ("bea", "Bea Caller"), ("cal", "Cal Caller"))]
+    callers = [
+        seed_volunteer(url, u, n, PASSWORD)
+        for u, n in (("alex", "Alex Caller"), ("bea", "Bea Caller"), ("cal", "Cal Caller"))
+    ]
     now = dt.datetime.now(dt.UTC)
     with db_session(url) as s:
         cid = campaign_file.create_campaign(s, campaign_file.parse_campaign(CAMPAIGN))
-        contacts = [Contact(campaign_id=cid, first_name=FIRST[i % 10], last_name=LAST[i % 8],
-                            phone=drama_number(i), ward=f"Ward {i % 3 + 1}",
-                            external_id=f"EL-{i:04d}",
-                            attributes={"polling_district": f"NF{i % 4 + 1}"})
-                    for i in range(120)]
+        contacts = [
+            Contact(
+                campaign_id=cid,
+                first_name=FIRST[i % 10],
+                last_name=LAST[i % 8],
+                phone=drama_number(i),
+                ward=f"Ward {i % 3 + 1}",
+                external_id=f"EL-{i:04d}",
+                attributes={"polling_district": f"NF{i % 4 + 1}"},
+            )
+            for i in range(120)
+        ]
         s.add_all(contacts)
         s.flush()
         outcomes = ["answered", "not_home", "busy", "voicemail", "refused"]
         for n, contact in enumerate(contacts[:60]):
             outcome = rng.choice(outcomes)
             at = now - dt.timedelta(minutes=rng.randint(1, 200))
-            answers = ({"support": rng.choice(["yes", "leaning", "undecided", "no"]),
-                        "issues": rng.sample(["housing", "buses", "parks"], 2)}
-                       if outcome == "answered" else {})
-            s.add(Result(id=str(uuid.uuid4()), campaign_id=cid, contact_id=contact.id,
-                         volunteer_id=callers[n % 3], outcome=outcome, answers=answers,
-                         started_at=at, received_at=at, payload_hash="demo"))
+            answers = (
+                {
+                    "support": rng.choice(["yes", "leaning", "undecided", "no"]),
+                    "issues": rng.sample(["housing", "buses", "parks"], 2),
+                }
+                if outcome == "answered"
+                else {}
+            )
+            s.add(
+                Result(
+                    id=str(uuid.uuid4()),
+                    campaign_id=cid,
+                    contact_id=contact.id,
+                    volunteer_id=callers[n % 3],
+                    outcome=outcome,
+                    answers=answers,
+                    started_at=at,
+                    received_at=at,
+                    payload_hash="demo",
+                )
+            )
             contact.state = "done" if outcome in ("answered", "refused") else "available"
             contact.attempts = 1
-        batch = Batch(campaign_id=cid, volunteer_id=callers[0], request_id=str(uuid.uuid4()),
-                      created_at=now - dt.timedelta(minutes=12),
-                      expires_at=now + dt.timedelta(minutes=33))
+        batch = Batch(
+            campaign_id=cid,
+            volunteer_id=callers[0],
+            request_id=str(uuid.uuid4()),
+            created_at=now - dt.timedelta(minutes=12),
+            expires_at=now + dt.timedelta(minutes=33),
+        )
         s.add(batch)
         s.flush()
         for contact in contacts[60:70]:
             contact.state, contact.batch_id = "leased", batch.id
             contact.lease_expires_at = batch.expires_at
         audit.record(s, organiser, "created", cid, source="form")
-        audit.record(s, organiser, "imported", cid, file="northfield.csv", rows=124, added=120,
-                     updated=0, skipped=4)
+        audit.record(
+            s,
+            organiser,
+            "imported",
+            cid,
+            file="northfield.csv",
+            rows=124,
+            added=120,
+            updated=0,
+            skipped=4,
+        )
         s.commit()
     return cid
 
 
 def upload_file(folder: Path) -> Path:
     path = folder / "northfield-extra.csv"
-    rows = [["First Name", "Surname", "Phone Number", "Mobile", "Elector No",
-             "Polling District"]]
-    rows += [[FIRST[i % 10], LAST[i % 8], "0" + drama_number(500 + i)[3:], "", f"EL-{500 + i}",
-              f"NF{i % 4 + 1}"] for i in range(8)]
+    rows = [["First Name", "Surname", "Phone Number", "Mobile", "Elector No", "Polling District"]]
+    rows += [
+        [
+            FIRST[i % 10],
+            LAST[i % 8],
+            "0" + drama_number(500 + i)[3:],
+            "",
+            f"EL-{500 + i}",
+            f"NF{i % 4 + 1}",
+        ]
+        for i in range(8)
+    ]
     rows += [["Kit", "Yew", "12345", "", "EL-0601", "NF2"], ["", "Rook", "", "", "EL-0602", ""]]
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         csv.writer(out, lineterminator="\r\n").writerows(rows)
@@ -126,8 +171,7 @@ def main(argv: list[str]) -> int:
         create_schema(url)
         cid = seed_demo(url)
         with LiveServer(url) as server, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=["--no-sandbox"])
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
             page = browser.new_page()
             base = server.url + "/admin"
             page.goto(base + "/login")
@@ -137,12 +181,15 @@ def main(argv: list[str]) -> int:
             page.get_by_role("button", name="Sign in").click()
             page.wait_for_url(base + "/")
             shoot(page, out, "campaigns")
-            for name, path in (("new-campaign", "/campaigns/new"),
-                               ("settings", f"/campaigns/{cid}/edit"),
-                               ("dashboard", f"/campaigns/{cid}/dashboard"),
-                               ("exports", f"/campaigns/{cid}/exports"),
-                               ("opt-outs", "/optouts"), ("audit-log", "/audit"),
-                               ("contacts", f"/campaigns/{cid}/contacts")):
+            for name, path in (
+                ("new-campaign", "/campaigns/new"),
+                ("settings", f"/campaigns/{cid}/edit"),
+                ("dashboard", f"/campaigns/{cid}/dashboard"),
+                ("exports", f"/campaigns/{cid}/exports"),
+                ("opt-outs", "/optouts"),
+                ("audit-log", "/audit"),
+                ("contacts", f"/campaigns/{cid}/contacts"),
+            ):
                 page.goto(base + path)
                 shoot(page, out, name)
             page.get_by_label("CSV file").set_input_files(upload_file(Path(tmp)))
