@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from caller_server.models import Batch, BatchContact, Campaign, Contact, Result, Suppression
+from caller_server.models import Batch, Campaign, Contact, Result, Suppression
 from caller_server.models import Volunteer as VolunteerRow
 from caller_server.outcomes import campaign_outcomes
 from caller_server.progress import tonight_start
@@ -260,8 +260,9 @@ def release_volunteer(
     """Put every contact the volunteer holds in the campaign back in the pool.
 
     Their batches end now, so a result for them afterwards is late (kept and flagged),
-    as after a lease that lapsed. Returns how many contacts were released. The caller
-    commits (and records the audit entry).
+    as after a lease that lapsed or a close (`campaign_admin`): the contacts are not
+    marked released by the volunteer, which would refuse a call already made. Returns
+    how many contacts were released. The caller commits (and records the audit entry).
     """
     batch_ids = select(Batch.id).where(
         Batch.campaign_id == campaign_id,
@@ -276,12 +277,6 @@ def release_volunteer(
             .execution_options(synchronize_session=False)
         ).rowcount
         or 0
-    )
-    session.execute(
-        update(BatchContact)
-        .where(BatchContact.batch_id.in_(batch_ids), BatchContact.released_at.is_(None))
-        .values(released_at=now)
-        .execution_options(synchronize_session=False)
     )
     session.execute(
         update(Batch)
