@@ -26,6 +26,7 @@ from caller_server.leasing import DEFAULT_LEASES_PER_MINUTE
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024  # 1 MiB
+MAX_UPLOAD = 32 * MAX_BODY  # a console upload (a contacts CSV) under /admin/
 _DRAIN_LIMIT = 16 * MAX_BODY  # read (and drop) this much of an oversized body before replying
 
 
@@ -59,16 +60,18 @@ class GuardMiddleware:
     type only: their text may hold SQL parameters, i.e. personal data.
     """
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY, upload_limit: int = MAX_BODY) -> None:
         self.app = app
         self.limit = limit
+        self.upload_limit = max(limit, upload_limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.upload_limit if scope.get("path", "").startswith("/admin/") else self.limit
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        too_large = declared is not None and declared.isdigit() and int(declared) > self.limit
+        too_large = declared is not None and declared.isdigit() and int(declared) > limit
         chunks: list[bytes] = []
         size = 0
         more = not too_large
@@ -78,7 +81,7 @@ class GuardMiddleware:
                 return
             body = message.get("body", b"")
             size += len(body)
-            if size > self.limit:
+            if size > limit:
                 too_large = True
                 break
             chunks.append(body)
@@ -129,6 +132,53 @@ class GuardMiddleware:
                 await _send_json(send, 500, _SERVER_ERROR)
 
 
+CONSOLE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+_STATIC = "/admin/static/"
+
+
+class SecurityHeadersMiddleware:
+    """`Cache-Control: no-store` on every reply (API and console) that sets none itself.
+
+    Replies carry names, numbers and answers; no browser, proxy or app cache should
+    keep them. Console pages also get a Content-Security-Policy without inline script
+    and are never framed. The console's static files may be cached.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        static = path.startswith(_STATIC)
+        console = path == "/admin" or path.startswith("/admin/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                present = {name.lower() for name, _ in headers}
+                extra: list[tuple[bytes, bytes]] = []
+                if b"cache-control" not in present:
+                    extra.append((b"cache-control", b"max-age=300" if static else b"no-store"))
+                if console:
+                    extra += [
+                        (b"content-security-policy", CONSOLE_CSP.encode()),
+                        (b"x-frame-options", b"DENY"),
+                        (b"referrer-policy", b"same-origin"),
+                    ]
+                if b"x-content-type-options" not in present:
+                    extra.append((b"x-content-type-options", b"nosniff"))
+                message = {**message, "headers": headers + extra}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 ENV_LEASES_PER_MINUTE = "CALLER_SERVER_LEASES_PER_MINUTE"
 
 
@@ -177,6 +227,18 @@ def create_app(db_url: str | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__, "api": API_VERSION}
 
     app.include_router(router)
-    app.add_middleware(GuardMiddleware)
+    _mount_console(app)
+    app.add_middleware(GuardMiddleware, upload_limit=MAX_UPLOAD)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     return app
+
+
+def _mount_console(app: FastAPI) -> None:
+    """The organisers' console at /admin/ (not in the desktop bundle, which has no Jinja2)."""
+    try:
+        from caller_server import console
+    except ImportError as exc:
+        log.info("console not available: %s", type(exc).__name__)
+        return
+    console.mount(app)

@@ -139,6 +139,14 @@ def parse_campaign(text: str, source: str = "campaign file") -> CampaignSpec:
         raise CampaignFileError(f"{source}: {exc}") from None
 
 
+def parse_campaign_data(data: dict[str, Any], source: str = "campaign") -> CampaignSpec:
+    """As :func:`parse_campaign`, for a campaign already parsed into a dict (a web form)."""
+    try:
+        return _build(data)
+    except CampaignFileError as exc:
+        raise CampaignFileError(f"{source}: {exc}") from None
+
+
 def create_campaign(session: Session, spec: CampaignSpec) -> int:
     """Store the campaign (the caller commits) and return its id."""
     script = spec.script()
@@ -281,10 +289,14 @@ def _calling_hours(data: dict[str, Any]) -> str:
 
 
 def _check_placeholders(text: str, where: str) -> None:
+    """The built-ins, or an imported column's key (snake_case, as the import names it)."""
     for name in _BRACED.findall(text):
-        if name not in PLACEHOLDERS:
+        if name not in PLACEHOLDERS and not _CODE.match(name):
             allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-            raise CampaignFileError(f"{where}: unknown placeholder {{{name}}} (allowed: {allowed})")
+            raise CampaignFileError(
+                f"{where}: unknown placeholder {{{name}}} (allowed: {allowed}, or an imported "
+                "column in lower case with _, like {polling_district})"
+            )
     if "{" in _BRACED.sub("", text) or "}" in _BRACED.sub("", text):
         raise CampaignFileError(f"{where}: a brace is not part of a {{placeholder}}")
 

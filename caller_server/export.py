@@ -180,9 +180,12 @@ def iter_rows(
 
 
 def _current() -> Any:
-    """Result is not superseded by another."""
+    """Result is not superseded by another, nor voided by an organiser."""
     newer = aliased(Result)
-    return ~select(newer.id).where(newer.supersedes == Result.id).exists()
+    return and_(
+        Result.voided_at.is_(None),
+        ~select(newer.id).where(newer.supersedes == Result.id).exists(),
+    )
 
 
 def _per_call(
@@ -196,7 +199,8 @@ def _per_call(
         .join(Contact, Contact.id == Result.contact_id)
         .join(Volunteer, Volunteer.id == Result.volunteer_id)
         .outerjoin(newer, newer.supersedes == Result.id)
-        .where(Result.campaign_id == campaign_id)
+        # A voided result (the console's abuse remedy) is in no export, any version.
+        .where(Result.campaign_id == campaign_id, Result.voided_at.is_(None))
         .order_by(Result.received_at, Result.id)
         .execution_options(yield_per=YIELD_PER)
     )

@@ -196,6 +196,9 @@ class Result(Base):
     outside_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # SHA-256 of the canonical payload: a re-send with another payload is a conflict.
     payload_hash: Mapped[str] = mapped_column(String(64))
+    # Voided by an organiser (console): kept for the record, counted nowhere.
+    voided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    voided_by: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class Suppression(Base):

@@ -1,7 +1,7 @@
 """Tonight's tallies for a campaign: the team, the caller, and an opt-in leaderboard.
 
 "Tonight" starts at midnight in the campaign's time zone. A result that another one
-supersedes is left out, so a corrected call counts once.
+supersedes is left out, so a corrected call counts once; a voided one counts nowhere.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def campaign_progress(
         .where(
             Result.campaign_id == campaign.id,
             Result.received_at >= tonight_start(campaign.timezone, now),
+            Result.voided_at.is_(None),
             ~select(newer.id).where(newer.supersedes == Result.id).exists(),
         )
     ).all()

@@ -16,7 +16,8 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-PLACEHOLDER = re.compile(r"\{(first_name|volunteer_first_name|candidate|seat)\}")
+# The four built-ins and any imported contact column ({polling_district}), snake_case.
+PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]{0,63})\}")
 _MD_SPECIAL = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})

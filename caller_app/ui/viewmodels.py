@@ -150,7 +150,10 @@ class CallerViewModel(QObject):
     # --- for the widgets ---
     def placeholder_values(self, contact: Contact) -> dict[str, str]:
         script = self.script
+        # Imported columns first, so a column named like a built-in cannot replace it.
+        attributes = {str(k): str(v) for k, v in (contact.attributes or {}).items()}
         return {
+            **attributes,
             "first_name": contact.first_name,
             "volunteer_first_name": self.account.first_name,
             "candidate": script.candidate if script else self.campaign.candidate,

@@ -250,7 +250,7 @@ def test_campaign_create_prints_the_id_alone(db: str, tmp_path: Path) -> None:
         ("colour = 'red'\n" + CAMPAIGN_TOML, "colour: unknown key"),
         ("batch_size = 500\n" + CAMPAIGN_TOML, "batch_size: must be between 1 and 50"),
         (CAMPAIGN_TOML.replace('"single"', '"ranking"'), "questions[1].kind: must be one of"),
-        (CAMPAIGN_TOML.replace("{first_name}", "{surname}"), "unknown placeholder {surname}"),
+        (CAMPAIGN_TOML.replace("{first_name}", "{Surname}"), "unknown placeholder {Surname}"),
     ],
 )
 def test_campaign_create_bad_files(db: str, tmp_path: Path, text: str, expected: str) -> None:

@@ -164,7 +164,7 @@ BAD = [
     ("target_contacts_per_hour = '20'\n" + MINIMAL, "target_contacts_per_hour: must be a whole"),
     (MINIMAL.replace("[script]", "[script]\nfooter = 'x'"), "script.footer: unknown key"),
     (MINIMAL.split("[script]")[0], "script: missing"),
-    (MINIMAL.replace("{seat}", "{postcode}"), "script.intro: unknown placeholder {postcode}"),
+    (MINIMAL.replace("{seat}", "{Post Code}"), "script.intro: unknown placeholder {Post Code}"),
     (MINIMAL.replace("{seat}", "{seat!r}"), "script.intro: unknown placeholder {seat!r}"),
     (MINIMAL.replace("{seat}", "{seat"), "script.intro: a brace is not part of"),
     (MINIMAL + QUESTION.replace('"single"', '"ranking"'),
@@ -209,3 +209,8 @@ def test_unreadable_and_non_utf8_files(tmp_path) -> None:  # type: ignore[no-unt
     bom = tmp_path / "bom.toml"
     bom.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode())
     assert load_campaign_file(bom).name == "Test campaign"
+
+
+def test_an_imported_column_may_be_a_placeholder() -> None:
+    spec = parse_campaign(MINIMAL.replace("{seat}", "{polling_district}"))
+    assert "{polling_district}" in spec.intro
