@@ -80,6 +80,7 @@ class CallerCore(QObject):
         self.engine: SyncEngine | None = None
         self.thread: QThread | None = None
         self.campaign_id: int | None = None
+        self.campaign_status = "active"  # paused or closed by the organiser: offer nobody
         self.session_id: int | None = None
         self._token: str | None = None
         self._unwatch: Callable[[], None] | None = None
@@ -163,12 +164,14 @@ class CallerCore(QObject):
         self._stop_engine()
         api = self._api()
         self.campaign_id = campaign_id
+        self.campaign_status = "active"
         self.session_id = self.store.open_session(campaign_id) or self.store.start_session(
             campaign_id
         )
         engine = SyncEngine(self.store, api, campaign_id, **self.engine_options)
         engine.status_changed.connect(self._on_status)
         engine.contacts_changed.connect(self.contacts_changed)
+        engine.campaign_status.connect(self._on_campaign_status)
         engine.script_changed.connect(self.script_changed)
         engine.progress_changed.connect(self.progress_changed)
         engine.out_of_contacts.connect(self.out_of_contacts)
@@ -188,12 +191,27 @@ class CallerCore(QObject):
     def current_contact(self) -> Contact | None:
         """The next contact to call, or None; never one outside the calling hours
         (the server checks hours only when leasing, so a batch could outlast them)."""
-        if self.campaign_id is None:
-            return None
+        if self.campaign_id is None or self.campaign_status != "active":
+            return None  # paused or closed by the organiser: held contacts wait
         window = self.calling_window()
         if window is not None and not window.is_open:
             return None
         return self.store.next_contact(self.campaign_id)
+
+    def same_number(self, contact: Contact) -> list[str]:
+        """Who else in the held batch shares this contact's phone (first names)."""
+        return self.store.same_number(contact)
+
+    @Slot(str)
+    def _on_campaign_status(self, status: str) -> None:
+        """The organiser paused, resumed or closed the campaign (the server said so)."""
+        if status == self.campaign_status:
+            return
+        log.info("campaign=%s is now %s", self.campaign_id, status)
+        self.campaign_status = status
+        self.contacts_changed.emit()  # resumed: offering starts again
+        if status != "active":
+            self.out_of_contacts.emit(status, None)
 
     def calling_window(self) -> CallingWindow | None:
         """The chosen campaign's calling hours at the core's clock; None when unknown.

@@ -219,7 +219,19 @@ def renew(d: Any) -> Renewal:
         lease_expires_in_s=req(d, "lease_expires_in_s", int),
         contact_ids=tuple(ids),
         recovering_until=opt_ts(d, "recovering_until"),
+        campaign_status=campaign_status(d),
     )
+
+
+CAMPAIGN_STATUSES = ("active", "paused", "closed")
+
+
+def campaign_status(d: dict[str, Any]) -> str:
+    """The campaign's status where a reply carries it (older servers: active)."""
+    status = opt(d, "campaign_status", str) or "active"
+    if status not in CAMPAIGN_STATUSES:
+        raise _bad("unknown campaign_status")
+    return status
 
 
 def check_reply(d: Any) -> tuple[str, ...]:
@@ -260,6 +272,7 @@ def progress(d: Any) -> TeamProgress:
         my_calls=req(mine, "calls", int),
         my_reached=req(mine, "reached", int),
         leaderboard=tuple(board),
+        campaign_status=campaign_status(d),
     )
 
 

@@ -186,6 +186,7 @@ class TeamProgress:
     my_calls: int
     my_reached: int
     leaderboard: tuple[tuple[str, int], ...] = ()
+    campaign_status: str = "active"  # active | paused | closed
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,7 @@ class Renewal:
     contact_ids: tuple[int, ...]
     # Set while the server recovers from a restore: it wants our results checked.
     recovering_until: dt.datetime | None = None
+    campaign_status: str = "active"  # active | paused | closed
 
     def lease_end(self, received: dt.datetime) -> dt.datetime:
         end = lease_end(received, self.lease_expires_in_s, self.lease_expires_at)

@@ -143,6 +143,22 @@ class Leases:
             sub = self._unworked(campaign_id).subquery()
             return int(s.scalar(select(func.count()).select_from(sub)) or 0)
 
+    def same_number(self, contact: Contact) -> list[str]:
+        """First names of the others in this contact's batch who share its number: a
+        household, leased together so that one volunteer rings that phone."""
+        with self._read() as s:
+            return list(
+                s.scalars(
+                    select(ContactRow.first_name)
+                    .where(
+                        ContactRow.batch_id == contact.batch_id,
+                        ContactRow.phone == contact.phone,
+                        ContactRow.contact_id != contact.id,
+                    )
+                    .order_by(ContactRow.rowid)
+                )
+            )
+
     def contact(self, batch_id: int, contact_id: int) -> Contact | None:
         with self._read() as s:
             row = s.scalars(

@@ -38,6 +38,7 @@ _CORE_STEPS = (Step.RELEASE, Step.CHECK, Step.RENEW, Step.UPLOAD, Step.LEASE)
 class SyncEngine(QObject):
     status_changed = Signal(object)  # SyncStatus
     contacts_changed = Signal()
+    campaign_status = Signal(str)  # active | paused | closed, as the server last said
     script_changed = Signal(object)  # Script
     progress_changed = Signal(object)  # TeamProgress
     out_of_contacts = Signal(str, object)  # reason, opens_at (datetime | None)

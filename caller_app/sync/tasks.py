@@ -34,6 +34,8 @@ TALLY_AFTER_UPLOAD_S = 5.0
 BATCH_GONE = (404, 409)
 # The lease reply's reason while a server restored from a backup catches up.
 RECOVERING = "recovering"
+# Lease reasons that are the campaign's status: the app offers none of its contacts.
+PAUSED_OR_CLOSED = ("paused", "closed")
 
 
 def run_cycle(engine: SyncEngine) -> None:
@@ -105,7 +107,9 @@ def refresh_script(engine: SyncEngine) -> None:
 
 
 def fetch_progress(engine: SyncEngine) -> None:
-    engine.progress_changed.emit(engine.api.progress(engine.campaign_id))
+    progress = engine.api.progress(engine.campaign_id)
+    engine.progress_changed.emit(progress)
+    engine.campaign_status.emit(progress.campaign_status)
     engine.schedule.later(Step.PROGRESS, engine.progress_every_s)
     engine.tally_not_before = engine.clock() + dt.timedelta(seconds=TALLY_AFTER_UPLOAD_S)
 
@@ -185,6 +189,7 @@ def renew(engine: SyncEngine) -> None:
                 continue
             lost += store.apply_renewal(batch_id, renewal.lease_end(received), renewal.contact_ids)
             recovering = recovering or renewal.recovering_until
+            engine.campaign_status.emit(renewal.campaign_status)
             renewed = True
         engine.force_renew = False
     finally:
@@ -211,6 +216,8 @@ def prefetch(engine: SyncEngine) -> None:
         received = engine.clock()
         lease = engine.api.lease(cid, min(size, limit - left), request_id)
         end = lease.lease_end(received)
+        if lease.reason in PAUSED_OR_CLOSED:
+            engine.campaign_status.emit(lease.reason)
         if lease.batch_id is None or end is None:
             store.clear_lease_request(cid)
             engine.schedule.later(Step.LEASE, engine.empty_retry_s)

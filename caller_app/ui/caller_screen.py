@@ -142,7 +142,9 @@ class CallerScreen(QWidget):
             self.form.setEnabled(False)
             self.show_empty(self.model.empty_reason())
             return
-        self.card.show_contact(contact, self.model.campaign.max_attempts)
+        self.card.show_contact(
+            contact, self.model.campaign.max_attempts, self.model.same_number(contact)
+        )
         self.contact_stack.setCurrentWidget(self.card)
         self.script.show_intro(self.model.placeholder_values(contact))
         self.form.reset()

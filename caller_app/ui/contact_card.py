@@ -7,6 +7,7 @@ Every text from the server goes into a plain-text label, so a name like
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -97,6 +98,8 @@ class ContactCard(QFrame):
         for button in (self.dial, self.copy):
             button.setAutoDefault(False)
 
+        self.household = plain_label(object_name="household")
+        self.household.setAccessibleName(self.tr("Same number"))
         self.notes_heading = QLabel(self.tr("Notes from earlier calls"))
         self.notes_heading.setObjectName("subheading")
         self.previous_notes = plain_label(object_name="previousNotes")
@@ -107,6 +110,7 @@ class ContactCard(QFrame):
         who.addWidget(self.name)
         who.addWidget(self.phone)
         who.addWidget(self.details)
+        who.addWidget(self.household)
         top.addLayout(who, 1)
         top.addWidget(self.timer_label)
         buttons = QHBoxLayout()
@@ -119,7 +123,10 @@ class ContactCard(QFrame):
         layout.addWidget(self.notes_heading)
         layout.addWidget(self.previous_notes)
 
-    def show_contact(self, contact: Contact, max_attempts: int | None = None) -> None:
+    def show_contact(
+        self, contact: Contact, max_attempts: int | None = None, same_number: Sequence[str] = ()
+    ) -> None:
+        """`same_number`: first names of others on this phone, to ask for them too."""
         self.contact = contact
         self.name.setText(contact.full_name or self.tr("(no name)"))
         self.phone.setText(national_phone(contact.phone))
@@ -129,6 +136,13 @@ class ContactCard(QFrame):
             attempt = self.tr("attempt {n}").format(n=contact.attempt)
         ward = contact.ward or self.tr("ward not known")
         self.details.setText(f"{ward} · {attempt}")
+        if same_number:
+            self.household.setText(
+                self.tr("Same number as {names}: ask for them too.").format(
+                    names=", ".join(same_number)
+                )
+            )
+        self.household.setVisible(bool(same_number))
         notes = [n for n in contact.previous_notes if n.strip()]
         self.previous_notes.setText("\n".join(f"• {n}" for n in notes))
         self.notes_heading.setVisible(bool(notes))

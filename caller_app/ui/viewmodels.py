@@ -181,6 +181,9 @@ class CallerViewModel(QObject):
         """Joining the leaderboard is the volunteer's choice; the server lists only those."""
         self.core.set_leaderboard_opt_in(on)
 
+    def same_number(self, contact: Contact) -> list[str]:
+        return self.core.same_number(contact)
+
     def refresh(self) -> None:
         """Emit everything once, for widgets that were just connected."""
         self.stats_changed.emit(self.stats())
@@ -447,6 +450,8 @@ class CallerViewModel(QObject):
 
     def _update_empty_reason(self) -> None:
         reason, opens_at = self._server_reason
+        if self.core.campaign_status != "active":  # the organiser's word comes first
+            reason, opens_at = self.core.campaign_status, None
         status = self.status
         window = self.core.calling_window()
         if window is not None and not window.is_open:

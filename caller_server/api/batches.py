@@ -96,6 +96,7 @@ def renew(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession) -> 
     now = utcnow()
     view = leasing.renew(session, batch, now)
     recovering = recovery.until(session, now)
+    status = leasing.campaign_status(session, batch.campaign_id)
     session.commit()
     return RenewOut(
         batch_id=view.batch_id,
@@ -103,6 +104,7 @@ def renew(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession) -> 
         lease_expires_in_s=view.lease_expires_in_s,
         contact_ids=view.contact_ids,
         recovering_until=recovering,
+        campaign_status=status,
     )
 
 

@@ -104,4 +104,5 @@ def get_progress(
     campaign_id: IdPath, volunteer: CurrentVolunteer, session: DbSession
 ) -> ProgressOut:
     campaign = active_campaign(session, campaign_id)
-    return ProgressOut.model_validate(campaign_progress(session, campaign, volunteer.id, utcnow()))
+    figures = campaign_progress(session, campaign, volunteer.id, utcnow())
+    return ProgressOut.model_validate({**figures, "campaign_status": campaign.status})

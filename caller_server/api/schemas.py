@@ -226,6 +226,7 @@ class RenewOut(BaseModel):
     lease_expires_in_s: int
     contact_ids: list[int]
     recovering_until: TsOut | None = None  # restored from a backup: send results back
+    campaign_status: Literal["active", "paused", "closed"] = "active"
 
 
 class ReleaseIn(BaseModel):
@@ -296,10 +297,14 @@ class LeaderboardEntry(BaseModel):
     calls: int
 
 
+CampaignStatus = Literal["active", "paused", "closed"]
+
+
 class ProgressOut(BaseModel):
     team: TeamTally
     mine: Tally
     leaderboard: list[LeaderboardEntry]
+    campaign_status: CampaignStatus = "active"  # the app offers no contacts unless active
 
 
 class ErrorBody(BaseModel):

@@ -94,16 +94,23 @@ def test_pause_and_close(caller: Api, organiser: Api, seeded: Seeded) -> None:
     batch = caller.lease(cid, 2)
     contact = batch["contacts"][0]["id"]
 
+    assert caller.get(f"/campaigns/{cid}/progress").json()["campaign_status"] == "active"
     set_campaign(url, cid, "paused")
     paused = caller.lease(cid, 2)
     assert (paused["batch_id"], paused["contacts"], paused["reason"]) == (None, [], "paused")
     assert cid in [c["id"] for c in caller.get("/campaigns").json()["campaigns"]]
-    assert caller.post(f"/batches/{batch['batch_id']}/renew").status_code == 200
+    renewed = caller.post(f"/batches/{batch['batch_id']}/renew")
+    assert renewed.status_code == 200
+    # The app hears of the pause from its renewals and tally polls too, so it stops
+    # offering the contacts it holds (they stay leased to it for when it resumes).
+    assert renewed.json()["campaign_status"] == "paused"
+    assert caller.get(f"/campaigns/{cid}/progress").json()["campaign_status"] == "paused"
     on_time = result_payload(batch["batch_id"], contact, "not_home")
     assert caller.post("/results", json={"results": [on_time]}).json()["accepted"]
 
     set_campaign(url, cid, "active")
     assert caller.lease(cid, 1)["contacts"]
+    assert caller.post(f"/batches/{batch['batch_id']}/renew").json()["campaign_status"] == "active"
 
     set_campaign(url, cid, "closed")
     closed = caller.lease(cid, 2)

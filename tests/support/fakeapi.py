@@ -39,6 +39,7 @@ class FakeApi:
         self.gone: set[int] = set()  # batches answering 404 to a renewal
         self.leases: list[Lease] = []  # replies to the next lease requests
         self.recovering_until: dt.datetime | None = None  # a restored server's window
+        self.campaign_status = "active"  # what progress and renewals say of the campaign
         self.upload_filter: Callable[[Sequence[Result]], None] | None = None
         self._failures: dict[str, list[Exception]] = {}
 
@@ -79,7 +80,7 @@ class FakeApi:
             raise Rejected("Not found.", status=404, code="not_found")
         end = self.clock() + dt.timedelta(seconds=LEASE_S)
         held = tuple(self.leased.get(batch_id, []))
-        return Renewal(batch_id, end, LEASE_S, held, self.recovering_until)
+        return Renewal(batch_id, end, LEASE_S, held, self.recovering_until, self.campaign_status)
 
     def release(self, batch_id: int, contact_ids: Sequence[int] | None = None) -> int:
         self._enter("release", batch_id)
@@ -106,7 +107,7 @@ class FakeApi:
 
     def progress(self, campaign_id: int) -> TeamProgress:
         self._enter("progress", campaign_id)
-        return TeamProgress(0, 0, 1, 0, 0)
+        return TeamProgress(0, 0, 1, 0, 0, campaign_status=self.campaign_status)
 
     def set_leaderboard_opt_in(self, opt_in: bool) -> bool:
         self._enter("set_leaderboard_opt_in", opt_in)

@@ -236,6 +236,22 @@ def test_contacts_lost_while_away_are_said_in_words(qtbot, tmp_path, always):
     ]
 
 
+def test_a_paused_campaign_offers_nobody_until_it_resumes(qtbot, tmp_path, always):
+    model, core, _ = make_model(tmp_path, always, NOON)
+    reasons: list[str] = []
+    model.out_of_contacts.connect(reasons.append)
+    shown = model.contact
+    assert shown is not None
+    core._on_campaign_status("paused")
+    assert model.contact == shown  # the call on screen can still be recorded
+    save(model)
+    assert model.contact is None  # but nobody else is offered
+    assert reasons[-1].startswith("Paused by the organiser.")
+    core._on_campaign_status("active")
+    assert model.contact is not None
+    assert model.contact.id != shown.id
+
+
 def test_bad_hours_do_not_stop_calling(qtbot, tmp_path, campaign):
     odd = dataclasses.replace(campaign, timezone="Mars/Olympus_Mons")
     model, core, _ = make_model(tmp_path, odd, NOON)

@@ -45,6 +45,17 @@ def test_contact_card_shows_national_number_and_hostile_name_as_text(qtbot, cont
             assert widget.accessibleName(), widget
 
 
+def test_contact_card_names_the_household_sharing_the_number(qtbot, contact):
+    card = ContactCard()
+    qtbot.addWidget(card)
+    card.show_contact(contact, 3, ["Bob", HOSTILE])
+    assert card.household.isVisibleTo(card)
+    assert card.household.text() == f"Same number as Bob, {HOSTILE}: ask for them too."
+    assert card.household.textFormat() == Qt.TextFormat.PlainText
+    card.show_contact(contact, 3)
+    assert not card.household.isVisibleTo(card)
+
+
 def test_status_texts():
     online = SyncStatus(Connectivity.ONLINE)
     assert describe_status(online) == "Online · all results uploaded"

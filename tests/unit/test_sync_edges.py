@@ -6,6 +6,7 @@ the test moves (`MovableClock`) and `tests/support/fakeapi.FakeApi` for the serv
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import sqlite3
@@ -394,6 +395,34 @@ def test_a_renewal_in_a_recovery_window_sends_results_back_too(rig: Rig) -> None
     # ...and then every batch is renewed again: which leases did the restored server keep?
     assert calls.count("renew") == 2
     assert len(calls) - 1 - calls[::-1].index("renew") > calls.index("check_results")
+
+
+def test_a_household_is_the_others_on_the_same_phone_in_the_batch(rig: Rig) -> None:
+    pat, sam = person(1, 1), dataclasses.replace(person(2, 1), first_name="Sam")
+    other = dataclasses.replace(person(3, 1), phone="+442079460101")
+    rig.store.add_batch(1, CID, NOW + dt.timedelta(minutes=45), [pat, sam, other])
+    assert rig.store.same_number(pat) == ["Sam"]
+    assert rig.store.same_number(other) == []
+
+
+def test_the_engine_passes_on_what_the_server_says_of_the_campaign(rig: Rig) -> None:
+    heard: list[str] = []
+    rig.engine.campaign_status.connect(heard.append)
+    rig.store.add_batch(1, CID, NOW + dt.timedelta(minutes=45), [person(i, 1) for i in range(9)])
+    rig.api.leased[1] = list(range(9))
+    rig.api.campaign_status = "paused"
+    rig.cycle()  # the tally poll says so
+    assert heard[-1] == "paused"
+    rig.api.campaign_status = "active"
+    rig.clock.advance(minutes=23)  # a renewal is due and says so too
+    assert "renew" in rig.cycle()
+    assert heard[-1] == "active"
+    rig.api.leases.append(Lease(None, CID, None, (), "closed"))
+    rig.store.add_batch(2, CID, NOW + dt.timedelta(hours=2), [])
+    rig.queue()
+    rig.engine.schedule.reset(Step.LEASE)
+    rig.cycle()
+    assert heard[-1] == "closed"
 
 
 def test_signing_out_checks_before_the_wipe_and_keeps_what_it_cannot_confirm(
