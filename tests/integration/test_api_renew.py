@@ -30,9 +30,11 @@ def _renew(api: Api, batch_id: int) -> dict:
     assert reply.status_code == 200, reply.text
     body = reply.json()
     assert set(body) == {
-        "batch_id", "lease_expires_at", "lease_expires_in_s", "contact_ids", "recovering_until"
-    }
+        "batch_id", "lease_expires_at", "lease_expires_in_s", "contact_ids", "recovering_until",
+        "campaign_status",
+    }  # fmt: skip
     assert body["recovering_until"] is None  # no restore in these tests
+    assert body["campaign_status"] == "active"
     return body
 
 
