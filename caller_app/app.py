@@ -13,7 +13,6 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -33,7 +32,7 @@ from caller_app.domain.models import (
     SyncStatus,
 )
 from caller_app.store import Store
-from caller_app.sync import SyncEngine, connectivity
+from caller_app.sync import SyncEngine, SyncPolicy, connectivity
 from caller_app.sync.reconcile import check_delivered
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,7 @@ class CallerCore(QObject):
         credentials: Credentials | None = None,
         *,
         api_factory: ApiFactory | None = None,
-        engine_options: dict[str, Any] | None = None,
+        sync_policy: SyncPolicy | None = None,
         watch_network: bool = True,
         clock: Clock | None = None,
     ) -> None:
@@ -75,7 +74,7 @@ class CallerCore(QObject):
         self.store = store
         self.credentials = credentials or Credentials()
         self.api_factory: ApiFactory = api_factory or ApiClient
-        self.engine_options = dict(engine_options or {})
+        self.sync_policy = sync_policy or SyncPolicy()
         self.watch_network = watch_network
         self.engine: SyncEngine | None = None
         self.thread: QThread | None = None
@@ -166,7 +165,7 @@ class CallerCore(QObject):
         self.session_id = self.store.open_session(campaign_id) or self.store.start_session(
             campaign_id
         )
-        engine = SyncEngine(self.store, api, campaign_id, **self.engine_options)
+        engine = SyncEngine(self.store, api, campaign_id, self.sync_policy)
         engine.status_changed.connect(self._on_status)
         engine.contacts_changed.connect(self.contacts_changed)
         engine.script_changed.connect(self.script_changed)

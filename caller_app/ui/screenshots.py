@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     from caller_app.app import CallerCore
     from caller_app.practice import DEMO_PASSWORD, DEMO_USERNAME, PracticeServer
     from caller_app.store import Store
+    from caller_app.sync import SyncPolicy
     from caller_app.ui.launcher import ui_settings
     from caller_app.ui.main_window import MainWindow
     from caller_app.ui.signin_dialog import SignInDialog
@@ -71,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         dialog.close()
 
         core = CallerCore(Store(data / "app.sqlite3"), watch_network=False,
-                          engine_options={"backoff_base": 5.0, "backoff_cap": 20.0,
-                                          "progress_every_s": 1.0})
+                          sync_policy=SyncPolicy(**{"backoff_base": 5.0, "backoff_cap": 20.0,
+                                          "progress_every_s": 1.0}))
         core.sign_in(server.url, DEMO_USERNAME, DEMO_PASSWORD)
         campaign = core.fetch_campaigns()[0]
         model = CallerViewModel(core, campaign)
