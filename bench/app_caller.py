@@ -200,6 +200,7 @@ def main() -> None:
             beat = Heartbeat()
             beat.start()
             t0 = time.perf_counter()
+            core.choose_campaign(campaign.id)
             model = CallerViewModel(core, campaign)
             window = MainWindow(model, QSettings(str(Path(tmp) / "ui.ini"),
                                                  QSettings.Format.IniFormat))

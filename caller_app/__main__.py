@@ -111,11 +111,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     splash.show()
     app.processEvents()
 
+    from caller_app.app import build_core
     from caller_app.ui.launcher import Launcher
 
+    core = build_core()  # the store on paths.db_path(), credentials, the client
     launcher = Launcher(
         data_dir=paths.data_dir(),
         server_url=args.server,
+        core=core,
         demo=args.demo,
         exit_after_first_contact=args.exit_after_first_contact,
         splash=splash,
@@ -123,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     launcher.finished.connect(app.exit)
     launcher.start()
     code = app.exec()
-    launcher.close()
+    launcher.close()  # waits for the core's threads
+    core.store.close()
     log.info("caller-app exiting with %d (log: %s)", code, log_file)
     return code
 

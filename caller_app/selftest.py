@@ -143,9 +143,10 @@ def _run(folder: Path) -> None:
     with _step("keyring"):
         print(keyring_status(), flush=True)
     with _step("local store"):
+        from caller_app import paths
         from caller_app.store import Store
 
-        store = Store(folder / "caller-app.sqlite3")
+        store = Store(folder / paths.DB_FILE)
     cleanups: list[Callable[[], None]] = [store.close]
     try:
         _exercise(app, store, folder, cleanups)
@@ -194,6 +195,7 @@ def _exercise(app: Any, store: Any, folder: Path, cleanups: list[Callable[[], No
         from caller_app.ui.main_window import MainWindow
         from caller_app.ui.viewmodels import CallerViewModel
 
+        core.choose_campaign(campaign.id)
         model = CallerViewModel(core, campaign)
         settings = QSettings(str(folder / "ui-settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(model, settings)

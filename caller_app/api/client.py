@@ -14,6 +14,7 @@ import email.utils
 import ipaddress
 import json
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -146,9 +147,22 @@ class ApiClient:
         self.max_reply_bytes = max_reply_bytes
         self.reply_deadline = reply_deadline or 4 * timeout[1]
         self._compatible = False
+        self._lock = threading.Lock()  # guards the two below: abort() comes from any thread
+        self._exchanges: set[Deadline] = set()
+        self._aborted = False
 
     def close(self) -> None:
         self.session.close()
+
+    def abort(self) -> None:
+        """From any thread: cut the exchange in flight (it fails as Offline or "too
+        slow") and refuse every later one. The owner's shutdown then waits seconds for
+        the calling thread, not the reply deadline."""
+        with self._lock:
+            self._aborted = True
+            exchanges = list(self._exchanges)
+        for deadline in exchanges:
+            deadline.cut()
 
     # -- transport ---------------------------------------------------------------------
     def _send(
@@ -167,15 +181,22 @@ class ApiClient:
                 raise SignedOut()
             all_headers["Authorization"] = f"Bearer {self.token}"
         with Deadline(self.reply_deadline) as deadline:
+            with self._lock:
+                if self._aborted:
+                    raise Offline()
+                self._exchanges.add(deadline)
             try:
                 return self._exchange(method, path, url, body, all_headers)
             except Offline as exc:
-                if not deadline.fired:
+                if not deadline.fired or self._aborted:
                     raise
                 log.info("%s %s: reply too slow", method, path)
                 raise ProtocolError(
                     "The server's reply was coming far too slowly. We'll keep trying."
                 ) from exc
+            finally:
+                with self._lock:
+                    self._exchanges.discard(deadline)
 
     def _exchange(
         self, method: str, path: str, url: str, body: Any, headers: dict[str, str]

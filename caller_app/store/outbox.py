@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
+from caller_app.domain.errors import ExpectedFailure
 from caller_app.domain.models import AttentionItem, Rejection, Result, ResultDraft
 
 from . import convert
@@ -42,7 +43,7 @@ _MARK_WORKED = (
 )
 
 
-class StoreError(RuntimeError):
+class StoreError(ExpectedFailure, RuntimeError):
     """The local database could not be written (disk full, locked, read-only)."""
 
 

@@ -104,13 +104,15 @@ class SyncEngine(QObject):
         thread.start()
         return thread
 
-    def shutdown(self, wait_ms: int = 10000) -> bool:
-        """Stop the worker and wait for its thread; True when it has finished."""
+    def shutdown(self, wait_ms: int | None = 10000) -> bool:
+        """Stop the worker and wait for its thread (None: for as long as it takes); True
+        when it has finished. A request in flight holds the thread up to the client's
+        reply deadline: the owner aborts it first (`ApiClient.abort`)."""
         self.stop()
         thread = self._thread
         if thread is None:
             return True
-        finished = thread.wait(wait_ms)
+        finished = thread.wait() if wait_ms is None else thread.wait(wait_ms)
         if finished:
             self._thread = None
         return finished

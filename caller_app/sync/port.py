@@ -21,6 +21,10 @@ class ApiPort(Protocol):
 
     def close(self) -> None: ...
 
+    def abort(self) -> None:
+        """From any thread: end the exchange in flight, refuse later ones."""
+        ...
+
     def script(
         self, campaign_id: int, etag: str | None = None
     ) -> tuple[Script, str | None] | None: ...

@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(["screenshots"])
     app.setFont(QFont("DejaVu Sans", 10))
 
+    from caller_app import paths
     from caller_app.app import CallerCore
     from caller_app.practice import DEMO_PASSWORD, DEMO_USERNAME, PracticeServer
     from caller_app.store import Store
@@ -71,11 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         grab(dialog, out / "sign-in.png")
         dialog.close()
 
-        core = CallerCore(Store(data / "app.sqlite3"), watch_network=False,
+        core = CallerCore(Store(data / paths.DB_FILE), watch_network=False,
                           sync_policy=SyncPolicy(**{"backoff_base": 5.0, "backoff_cap": 20.0,
                                           "progress_every_s": 1.0}))
         core.sign_in(server.url, DEMO_USERNAME, DEMO_PASSWORD)
         campaign = core.fetch_campaigns()[0]
+        core.choose_campaign(campaign.id)
         model = CallerViewModel(core, campaign)
         window = MainWindow(model, ui_settings(data))
         model.refresh()

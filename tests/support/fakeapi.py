@@ -64,6 +64,9 @@ class FakeApi:
     def close(self) -> None:
         pass
 
+    def abort(self) -> None:
+        self.offline = True  # like the real client: every later call fails
+
     def script(self, campaign_id: int, etag: str | None = None) -> tuple[Script, str] | None:
         self._enter("script", campaign_id)
         return None  # unchanged (304)
