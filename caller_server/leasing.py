@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from caller_server import calling_hours, lease_proof, recovery
+from caller_server.contract import MAX_BATCH_SIZE
 from caller_server.models import (
     Batch,
     BatchContact,
@@ -49,7 +50,6 @@ from caller_server.models import (
 )
 from caller_server.timeutil import as_utc
 
-MAX_BATCH_SIZE = 50
 DEFAULT_LEASES_PER_MINUTE = 6
 RATE_WINDOW = dt.timedelta(seconds=60)
 

@@ -26,6 +26,7 @@ from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from caller_app import SUPPORTED_API, __version__
+from caller_app.domain.contract import MAX_CHECK_IDS, MAX_RESULTS_PER_REQUEST
 from caller_app.domain.models import (
     Account,
     Campaign,
@@ -56,8 +57,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
 MAX_REPLY_BYTES = 8 * 1024 * 1024
-MAX_RESULTS_PER_REQUEST = 200
-MAX_CHECK_IDS = 1000
 
 
 def normalise_server_url(url: str) -> str:

@@ -218,24 +218,6 @@ class Leases:
                 .values(lease_expires_at=lease_expires_at, lease_set_at=self.clock())
             )
 
-    def unworked_contact_ids(self, batch_id: int) -> list[int]:
-        with self._read() as s:
-            return list(
-                s.scalars(
-                    select(ContactRow.contact_id)
-                    .where(ContactRow.batch_id == batch_id, ContactRow.worked.is_(False))
-                    .order_by(ContactRow.rowid)
-                )
-            )
-
-    def forget_contacts(self, batch_id: int, contact_ids: Iterable[int] | None = None) -> int:
-        """Delete contacts of a batch (all of them when contact_ids is None)."""
-        with self._tx() as s:
-            query = delete(ContactRow).where(ContactRow.batch_id == batch_id)
-            if contact_ids is not None:
-                query = query.where(ContactRow.contact_id.in_(list(contact_ids)))
-            return s.execute(query).rowcount or 0
-
     def release_batch(self, batch_id: int) -> list[int]:
         """Give a batch back locally: delete all its contacts, remember the unworked ids.
 

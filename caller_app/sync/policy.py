@@ -11,6 +11,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from caller_app.domain.contract import MAX_BATCH_SIZE
+
 
 @dataclass(frozen=True)
 class SyncPolicy:
@@ -23,9 +25,9 @@ class SyncPolicy:
     prefetch_below: int = 5
     # Lease requests in one cycle at most (a server handing out empty batches stops it).
     lease_rounds: int = 3
-    # The server's limit on one batch (caller_server.contract.MAX_BATCH_SIZE), and the
+    # The server's limit on one batch (domain.contract, as the server's contract), and the
     # size asked for when the campaign is not known yet.
-    max_batch_size: int = 50
+    max_batch_size: int = MAX_BATCH_SIZE
     default_batch_size: int = 20
     # Results per upload request; halved on a 413/422 to a larger request.
     upload_chunk: int = 100
