@@ -97,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from caller_app.ui.splash import Splash
     from caller_app.ui.theme import apply_theme
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("caller-app")
     app.setApplicationDisplayName("Phone bank")
     app.setApplicationVersion(__version__)

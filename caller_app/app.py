@@ -89,7 +89,7 @@ class CallerCore(QObject):
         self.sync_policy = sync_policy or SyncPolicy()
         self.watch_network = watch_network
         self.engine: SyncEngine | None = None
-        self.thread: QThread | None = None
+        self.sync_thread: QThread | None = None
         self.campaign_id: int | None = None
         self.session_id: int | None = None
         self._token: str | None = None
@@ -312,7 +312,7 @@ class CallerCore(QObject):
         engine.signed_out.connect(self._on_engine_signed_out)
         engine.released.connect(self._on_released)
         self.engine = engine
-        self.thread = engine.run_in_thread()
+        self.sync_thread = engine.run_in_thread()
         if self.watch_network:
             self._unwatch = connectivity.watch(engine.network_up)
         log.info("session=%d started for campaign=%d", self.session_id, campaign_id)
@@ -516,7 +516,7 @@ class CallerCore(QObject):
         if self._unwatch is not None:
             self._unwatch()
             self._unwatch = None
-        engine, self.engine, self.thread = self.engine, None, None
+        engine, self.engine, self.sync_thread = self.engine, None, None
         if engine is not None:
             # An upload in flight usually ends in a moment: let it, so its reply is
             # read; a slow one is cut (it stays queued) rather than waited out.

@@ -178,7 +178,7 @@ def revoke_all(session: Session, volunteer_id: int, now: dt.datetime) -> int:
         .where(Token.volunteer_id == volunteer_id, Token.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    return int(result.rowcount or 0)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a CursorResult
 
 
 def clear_failures(session: Session, username: str) -> None:

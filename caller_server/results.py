@@ -88,7 +88,9 @@ def payload_hash(item: ResultInput) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def check_answers(answers: dict[str, Any], outcome: Outcome, questions: list[dict]) -> None:
+def check_answers(
+    answers: dict[str, Any], outcome: Outcome, questions: list[dict[str, Any]]
+) -> None:
     """Answers only with a reached outcome, only for the campaign's questions and options."""
     if not answers:
         return

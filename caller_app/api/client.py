@@ -99,7 +99,7 @@ def _retry_after(value: str | None) -> float:
 class GetOnlyRetry(Retry):
     """urllib3 retries connection errors of any method; we let it retry GETs only."""
 
-    def increment(self, method: str | None = None, url: str | None = None, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+    def increment(self, method: str | None = None, url: str | None = None, *args, **kwargs):  # type: ignore[no-untyped-def]
         allowed = self.allowed_methods or frozenset()
         if method is not None and method.upper() not in allowed:
             return Retry(total=0, raise_on_status=False).increment(method, url, *args, **kwargs)

@@ -268,4 +268,4 @@ def progress(d: Any) -> TeamProgress:
 
 
 def leaderboard_opt_in(d: Any) -> bool:
-    return req(obj(d, "preferences"), "leaderboard_opt_in", bool)
+    return bool(req(obj(d, "preferences"), "leaderboard_opt_in", bool))

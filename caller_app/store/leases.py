@@ -100,7 +100,7 @@ class Leases:
                     ContactRow.batch_id != batch_id,
                     ContactRow.worked.is_(False),
                 )
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
             for contact_id, c in fresh.items():
                 if contact_id not in worked:
                     s.add(convert.contact_to_row(c, batch_id, campaign_id))
@@ -202,7 +202,7 @@ class Leases:
                         ContactRow.worked.is_(False),
                         ContactRow.contact_id.not_in(held),
                     )
-                ).rowcount
+                ).rowcount  # type: ignore[attr-defined]
                 or 0
             )
         if lost:

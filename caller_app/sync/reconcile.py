@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from caller_app.api.client import MAX_CHECK_IDS
+from caller_app.domain.contract import MAX_CHECK_IDS
 from caller_app.store import Store
 
 from .port import ApiPort
