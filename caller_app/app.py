@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -38,9 +37,8 @@ from caller_app.domain.models import (
     SyncStatus,
 )
 from caller_app.store import Store
-from caller_app.sync import SyncEngine, SyncPolicy, connectivity
-from caller_app.sync.reconcile import check_delivered
-from caller_app.sync.taskthread import OnError, TaskThread
+from caller_app.sync import SyncEngine, SyncPolicy, connectivity, signin
+from caller_app.sync.taskthread import Jobs, OnError
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +94,7 @@ class CallerCore(QObject):
         self._unwatch: Callable[[], None] | None = None
         self._signing_out = False
         self.last_status: SyncStatus | None = None
-        self._tasks: TaskThread | None = None  # started at the first job
-        self._job_apis: set[ApiClient] = set()  # clients the task thread is using
-        self._jobs_lock = threading.Lock()
+        self.jobs = Jobs("core-tasks", ABORT_GRACE_MS)  # one-off blocking jobs
 
     # -- account -------------------------------------------------------------------------
     @property
@@ -141,23 +137,11 @@ class CallerCore(QObject):
         """Run `fn` on the core's task thread; `on_done(value)` or `on_error(exc)` here.
 
         `fn` must not touch the core's state: it gets what it needs as arguments."""
-        if self._tasks is None:
-            self._tasks = TaskThread("core-tasks")
-        self._tasks.submit(fn, on_done, on_error)
+        self.jobs.submit(fn, on_done, on_error)
 
     def _job_api(self, url: str) -> ApiClient:
         """A client for one job, aborted should the app shut down meanwhile."""
-        api = self.api_factory(url)
-        with self._jobs_lock:
-            self._job_apis.add(api)
-        return api
-
-    def _job_done(self, *apis: ApiClient | None) -> None:
-        for api in apis:
-            if api is not None:
-                with self._jobs_lock:
-                    self._job_apis.discard(api)
-                api.close()
+        return self.jobs.track(self.api_factory(url))
 
     def begin_sign_in(
         self,
@@ -178,10 +162,10 @@ class CallerCore(QObject):
         old_api = self._job_api(previous.server_url) if previous is not None else None
 
         def log_in() -> tuple[str, Account]:
-            return self._log_in(api, old_api, username, password, previous, old_token)
+            return signin.log_in(self.store, api, old_api, username, password, previous, old_token)
 
         def done(reply: tuple[str, Account]) -> None:
-            self._job_done(api, old_api)
+            self.jobs.done(api, old_api)
             try:
                 account = self._apply_sign_in(*reply, previous, remember)
             except Exception as exc:  # a locked store, a keyring refusal
@@ -190,7 +174,7 @@ class CallerCore(QObject):
             on_done(account)
 
         def failed(exc: BaseException) -> None:
-            self._job_done(api, old_api)
+            self.jobs.done(api, old_api)
             on_error(exc)
 
         self.submit(log_in, done, failed)
@@ -204,36 +188,18 @@ class CallerCore(QObject):
         api = self.api_factory(normalise_server_url(server_url))
         old_api = self.api_factory(previous.server_url) if previous is not None else None
         try:
-            reply = self._log_in(api, old_api, username, password, previous, old_token)
+            reply = signin.log_in(self.store, api, old_api, username, password, previous, old_token)
         finally:
             for client in (api, old_api):
                 if client is not None:
                     client.close()
         return self._apply_sign_in(*reply, previous, remember)
 
-    def _log_in(
-        self,
-        api: ApiClient,
-        old_api: ApiClient | None,
-        username: str,
-        password: str,
-        previous: Account | None,
-        old_token: str | None,
-    ) -> tuple[str, Account]:
-        """Any thread: the network half of signing in. Someone else signing in on this
-        computer: the server is first asked whether it holds each of the previous
-        volunteer's delivered results, before `_apply_sign_in` wipes them."""
-        api.health()
-        token, account = api.login(username.strip(), password)
-        if old_api is not None and previous is not None and _other(previous, account):
-            self._check_results(old_api, old_token)
-        return token, account
-
     def _apply_sign_in(
         self, token: str, account: Account, previous: Account | None, remember: bool
     ) -> Account:
         """GUI thread: the local half of signing in."""
-        if previous is not None and _other(previous, account):
+        if previous is not None and signin.other_person(previous, account):
             self._stop_engine()
             self.store.wipe_account_data()  # another person's contacts must not linger
         self.store.save_account(account)
@@ -256,8 +222,7 @@ class CallerCore(QObject):
         except SignedOut as exc:
             on_error(exc)
             return
-        with self._jobs_lock:
-            self._job_apis.add(api)
+        self.jobs.track(api)
         store = self.store
 
         def fetch() -> list[Campaign]:
@@ -266,11 +231,11 @@ class CallerCore(QObject):
             return campaigns
 
         def done(campaigns: list[Campaign]) -> None:
-            self._job_done(api)
+            self.jobs.done(api)
             on_done(campaigns)
 
         def failed(exc: BaseException) -> None:
-            self._job_done(api)
+            self.jobs.done(api)
             on_error(exc)
 
         self.submit(fetch, done, failed)
@@ -456,7 +421,7 @@ class CallerCore(QObject):
         api = self._job_api(account.server_url)
 
         def logout() -> None:
-            self._check_results(api, token)  # before the wipe
+            signin.check_before_wipe(self.store, api, token)
             api.token = token
             try:
                 api.logout()
@@ -464,7 +429,7 @@ class CallerCore(QObject):
                 log.info("sign-out: server not told (%s)", type(exc).__name__)
 
         def finish(_: object) -> None:
-            self._job_done(api)
+            self.jobs.done(api)
             self._finish_sign_out()
 
         self.submit(logout, finish, finish)
@@ -489,18 +454,6 @@ class CallerCore(QObject):
         self.campaign_id = None
         log.info("signed out; local contact data wiped")
         self.sign_out_finished.emit()
-
-    def _check_results(self, api: ApiClient, token: str | None) -> None:
-        """*Blocking*, any thread. Ask the server whether it holds each delivered result,
-        before a wipe. Confirmed ones may then be deleted; missing ones go back to the
-        outbox. When the check cannot run (offline, token gone) the wipe keeps them all."""
-        if not token:
-            return
-        api.token = token
-        try:
-            check_delivered(self.store, api)
-        except ApiError as exc:
-            log.info("results check before wiping skipped (%s)", type(exc).__name__)
 
     def _close_session(self) -> None:
         if self.session_id is not None:
@@ -530,13 +483,7 @@ class CallerCore(QObject):
         """At quit: stop the sync thread and the task thread, waiting for both (results
         stay queued in the store); the requests in flight are aborted first."""
         self._stop_engine()
-        with self._jobs_lock:
-            apis = list(self._job_apis)
-        for api in apis:
-            api.abort()
-        tasks, self._tasks = self._tasks, None
-        if tasks is not None and not tasks.stop(ABORT_GRACE_MS) and not tasks.stop(None):
-            log.warning("task thread did not stop")
+        self.jobs.stop()
 
 
 def build_core(db_path: Path | None = None, *, watch_network: bool = True) -> CallerCore:
@@ -547,8 +494,3 @@ def build_core(db_path: Path | None = None, *, watch_network: bool = True) -> Ca
     return CallerCore(
         Store(db_path or paths.db_path()), Credentials(), watch_network=watch_network
     )
-
-
-def _other(previous: Account, account: Account) -> bool:
-    """Someone else (or another server) signed in on this computer."""
-    return (previous.server_url, previous.username) != (account.server_url, account.username)

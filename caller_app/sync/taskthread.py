@@ -14,7 +14,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
@@ -122,3 +122,53 @@ class TaskThread(QObject):
         callbacks = self._take(job_id)
         if callbacks is not None:
             callbacks[1](exc)
+
+
+class Abortable(Protocol):
+    """A client a job uses: `abort()` from any thread ends its exchange in flight."""
+
+    def abort(self) -> None: ...
+    def close(self) -> None: ...
+
+
+A = TypeVar("A", bound=Abortable)
+
+
+class Jobs:
+    """An owner's one-off jobs: a TaskThread started at the first job, and the clients
+    the jobs are using, so that `stop()` aborts them instead of waiting out a reply."""
+
+    def __init__(self, name: str, grace_ms: int) -> None:
+        self.name, self.grace_ms = name, grace_ms
+        self.thread: TaskThread | None = None
+        self._lock = threading.Lock()
+        self._clients: set[Abortable] = set()
+
+    def submit(self, fn: Job, on_done: OnDone, on_error: OnError) -> None:
+        if self.thread is None:
+            self.thread = TaskThread(self.name)
+        self.thread.submit(fn, on_done, on_error)
+
+    def track(self, client: A) -> A:
+        """Abort `client` should the owner stop while a job uses it."""
+        with self._lock:
+            self._clients.add(client)
+        return client
+
+    def done(self, *clients: Abortable | None) -> None:
+        """The job ended (owner's thread): stop tracking its clients and close them."""
+        for client in clients:
+            if client is not None:
+                with self._lock:
+                    self._clients.discard(client)
+                client.close()
+
+    def stop(self) -> None:
+        """Abort the clients in use, then wait for the thread (none outlives this)."""
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
+            client.abort()
+        thread, self.thread = self.thread, None
+        if thread is not None and not thread.stop(self.grace_ms) and not thread.stop(None):
+            log.warning("task thread did not stop")

@@ -97,7 +97,7 @@ def test_closing_during_a_sign_in_leaves_no_thread_running(
     dialog.username.setText("priya")
     dialog.password.setText("correct horse battery")
     dialog.submit()
-    tasks = core._tasks
+    tasks = core.jobs.thread
     assert tasks is not None
     assert tasks.busy
     qtbot.wait(300)  # the request is in flight, waiting for a reply that never comes
@@ -105,7 +105,7 @@ def test_closing_during_a_sign_in_leaves_no_thread_running(
     launcher.close()
     assert time.monotonic() - started < 10  # aborted, not waited out (30 s read timeout)
     assert not tasks.is_running()
-    assert core._tasks is None
+    assert core.jobs.thread is None
     assert core.engine is None
     # Python threads of ours (a deadline's timer): gone. A QThread that ran Python code
     # stays listed as a `_DummyThread` Python never forgets; `is_running` covers those.
