@@ -2,7 +2,7 @@
 
 `caller_app.api.ApiClient` talks HTTP; `tests/support/fakeapi.FakeApi` answers from
 memory for fast tests of every sync decision. Both satisfy this protocol, which mypy
-checks (see the assignments at the foot of `tests/support/fakeapi.py`).
+checks (the functions at the foot of this file and of `tests/support/fakeapi.py`).
 """
 
 from __future__ import annotations
