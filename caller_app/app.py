@@ -49,7 +49,7 @@ T = TypeVar("T")
 # At shutdown the sync thread gets this long to finish the exchange in flight; then
 # it is aborted (the client's reply deadline is minutes), and a worker gets the second
 # grace to notice (a connect attempt is bounded by the client's connect timeout, 5 s).
-FINISH_GRACE_MS = 3_000
+FINISH_GRACE_MS = 10_000  # what shutdown always waited before it could abort
 ABORT_GRACE_MS = 15_000
 
 
