@@ -161,6 +161,7 @@ def main() -> None:
     from caller_app.app import CallerCore
     from caller_app.credentials import Credentials
     from caller_app.store import Store
+    from caller_app.sync import SyncPolicy
     from caller_app.ui.main_window import MainWindow
     from caller_app.ui.theme import apply_theme
     from caller_app.ui.viewmodels import CallerViewModel
@@ -190,7 +191,7 @@ def main() -> None:
 
             store = Store(Path(tmp) / "app.sqlite3")
             core = CallerCore(store, Credentials(), watch_network=False,
-                              engine_options={"prefetch_below": download})
+                              sync_policy=SyncPolicy(**{"prefetch_below": download}))
             core.sign_in(server.url, username, seeded.password)
             campaign = core.fetch_campaigns()[0]
             fill_outbox(store, leased, campaign.id, args.outbox)
@@ -199,6 +200,7 @@ def main() -> None:
             beat = Heartbeat()
             beat.start()
             t0 = time.perf_counter()
+            core.choose_campaign(campaign.id)
             model = CallerViewModel(core, campaign)
             window = MainWindow(model, QSettings(str(Path(tmp) / "ui.ini"),
                                                  QSettings.Format.IniFormat))
@@ -215,7 +217,7 @@ def main() -> None:
             late_download = beat.take()
             beat.stop()
             core.shutdown()  # no background sync from here until phase B
-            core.engine_options = {}
+            core.sync_policy = SyncPolicy()
             for _ in range(20):
                 app.processEvents()
             window.activateWindow()

@@ -97,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from caller_app.ui.splash import Splash
     from caller_app.ui.theme import apply_theme
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("caller-app")
     app.setApplicationDisplayName("Phone bank")
     app.setApplicationVersion(__version__)
@@ -111,11 +112,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     splash.show()
     app.processEvents()
 
+    from caller_app.app import build_core
     from caller_app.ui.launcher import Launcher
 
+    core = build_core()  # the store on paths.db_path(), credentials, the client
     launcher = Launcher(
         data_dir=paths.data_dir(),
         server_url=args.server,
+        core=core,
         demo=args.demo,
         exit_after_first_contact=args.exit_after_first_contact,
         splash=splash,
@@ -123,7 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     launcher.finished.connect(app.exit)
     launcher.start()
     code = app.exec()
-    launcher.close()
+    launcher.close()  # waits for the core's threads
+    core.store.close()
     log.info("caller-app exiting with %d (log: %s)", code, log_file)
     return code
 

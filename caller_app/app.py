@@ -1,9 +1,13 @@
 """CallerCore: the app without widgets, the one object the UI's view models use.
 
-It owns the store, the credentials and (while a campaign is chosen) the sync engine
-on its QThread, and re-emits the engine's signals on the GUI thread. Methods marked
-*blocking* talk to the server (up to the client's timeouts); the UI runs them off
-the GUI thread. All others only touch the local store and return at once.
+It lives on the GUI thread and owns the store, the credentials, a `TaskThread` for
+one-off blocking jobs and (while a campaign is chosen) the sync engine on its QThread;
+it re-emits the engine's signals on the GUI thread. One rule for threads: the core's
+own state changes on the GUI thread only. `begin_sign_in`, `begin_fetch_campaigns`
+and a sign-out without an engine run their network part on the task thread and apply
+the result back here. Methods marked *blocking* (`sign_in`, `fetch_campaigns`) are the
+same steps run in place, for scripts, the self-test and tests; the UI never calls them.
+All others only touch the local store and return at once.
 """
 
 from __future__ import annotations
@@ -11,9 +15,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import threading
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -33,13 +37,20 @@ from caller_app.domain.models import (
     SyncStatus,
 )
 from caller_app.store import Store
-from caller_app.sync import SyncEngine, connectivity
-from caller_app.sync.reconcile import check_delivered
+from caller_app.sync import SyncEngine, SyncPolicy, connectivity, signin
+from caller_app.sync.taskthread import Jobs, OnError
 
 log = logging.getLogger(__name__)
 
 ApiFactory = Callable[[str], ApiClient]
 Clock = Callable[[], dt.datetime]  # an aware "now"; tests pass their own
+T = TypeVar("T")
+
+# At shutdown the sync thread gets this long to finish the exchange in flight; then
+# it is aborted (the client's reply deadline is minutes), and a worker gets the second
+# grace to notice (a connect attempt is bounded by the client's connect timeout, 5 s).
+FINISH_GRACE_MS = 10_000  # what shutdown always waited before it could abort
+ABORT_GRACE_MS = 15_000
 
 
 class CallerCore(QObject):
@@ -56,15 +67,13 @@ class CallerCore(QObject):
     session_ended = Signal(int)  # end_session() done: contacts given back
     sign_out_finished = Signal()  # sign_out() done: local contact data wiped
 
-    _logout_done = Signal()
-
     def __init__(
         self,
         store: Store,
         credentials: Credentials | None = None,
         *,
         api_factory: ApiFactory | None = None,
-        engine_options: dict[str, Any] | None = None,
+        sync_policy: SyncPolicy | None = None,
         watch_network: bool = True,
         clock: Clock | None = None,
     ) -> None:
@@ -75,10 +84,10 @@ class CallerCore(QObject):
         self.store = store
         self.credentials = credentials or Credentials()
         self.api_factory: ApiFactory = api_factory or ApiClient
-        self.engine_options = dict(engine_options or {})
+        self.sync_policy = sync_policy or SyncPolicy()
         self.watch_network = watch_network
         self.engine: SyncEngine | None = None
-        self.thread: QThread | None = None
+        self.sync_thread: QThread | None = None
         self.campaign_id: int | None = None
         self.campaign_status = "active"  # paused or closed by the organiser: offer nobody
         self.session_id: int | None = None
@@ -86,7 +95,7 @@ class CallerCore(QObject):
         self._unwatch: Callable[[], None] | None = None
         self._signing_out = False
         self.last_status: SyncStatus | None = None
-        self._logout_done.connect(self._finish_sign_out)
+        self.jobs = Jobs("core-tasks", ABORT_GRACE_MS)  # one-off blocking jobs
 
     # -- account -------------------------------------------------------------------------
     @property
@@ -116,30 +125,121 @@ class CallerCore(QObject):
         api.token = self._token
         return api
 
-    def sign_in(self, server_url: str, username: str, password: str) -> Account:
-        """*Blocking.* Check the server version, sign in, keep the token in the keyring."""
-        url = normalise_server_url(server_url)
-        api = self.api_factory(url)
+    def last_server_url(self) -> str | None:
+        return self.store.last_server_url()
+
+    def last_username(self) -> str | None:
+        return self.store.last_username()
+
+    # -- one-off blocking jobs on the task thread ------------------------------------------
+    def submit(
+        self, fn: Callable[[], T], on_done: Callable[[T], None], on_error: OnError
+    ) -> None:
+        """Run `fn` on the core's task thread; `on_done(value)` or `on_error(exc)` here.
+
+        `fn` must not touch the core's state: it gets what it needs as arguments."""
+        self.jobs.submit(fn, on_done, on_error)
+
+    def _job_api(self, url: str) -> ApiClient:
+        """A client for one job, aborted should the app shut down meanwhile."""
+        return self.jobs.track(self.api_factory(url))
+
+    def begin_sign_in(
+        self,
+        server_url: str,
+        username: str,
+        password: str,
+        remember: bool,
+        on_done: Callable[[Account], None],
+        on_error: OnError,
+    ) -> None:
+        """`sign_in` with its network half on the task thread; callbacks run here."""
+        previous, old_token = self.store.account(), self._token
         try:
-            api.health()
-            token, account = api.login(username.strip(), password)
+            api = self._job_api(normalise_server_url(server_url))
+        except ApiError as exc:  # a malformed address
+            on_error(exc)
+            return
+        old_api = self._job_api(previous.server_url) if previous is not None else None
+
+        def log_in() -> tuple[str, Account]:
+            return signin.log_in(self.store, api, old_api, username, password, previous, old_token)
+
+        def done(reply: tuple[str, Account]) -> None:
+            self.jobs.done(api, old_api)
+            try:
+                account = self._apply_sign_in(*reply, previous, remember)
+            except Exception as exc:  # a locked store, a keyring refusal
+                on_error(exc)
+                return
+            on_done(account)
+
+        def failed(exc: BaseException) -> None:
+            self.jobs.done(api, old_api)
+            on_error(exc)
+
+        self.submit(log_in, done, failed)
+
+    def sign_in(
+        self, server_url: str, username: str, password: str, remember: bool = True
+    ) -> Account:
+        """*Blocking.* Check the server version, sign in, keep the token in the keyring
+        (for this run only unless `remember`)."""
+        previous, old_token = self.store.account(), self._token
+        api = self.api_factory(normalise_server_url(server_url))
+        old_api = self.api_factory(previous.server_url) if previous is not None else None
+        try:
+            reply = signin.log_in(self.store, api, old_api, username, password, previous, old_token)
         finally:
-            api.close()
-        previous = self.store.account()
-        if previous is not None and (previous.server_url, previous.username) != (
-            account.server_url,
-            account.username,
-        ):
+            for client in (api, old_api):
+                if client is not None:
+                    client.close()
+        return self._apply_sign_in(*reply, previous, remember)
+
+    def _apply_sign_in(
+        self, token: str, account: Account, previous: Account | None, remember: bool
+    ) -> Account:
+        """GUI thread: the local half of signing in."""
+        if previous is not None and signin.other_person(previous, account):
             self._stop_engine()
-            self._check_results(previous, self._token)  # before their delivered results go
             self.store.wipe_account_data()  # another person's contacts must not linger
         self.store.save_account(account)
-        self.credentials.set(account.server_url, account.username, token)
+        if remember:
+            self.credentials.set(account.server_url, account.username, token)
+        else:  # the token stays in memory for this run only
+            self.credentials.delete(account.server_url, account.username)
         self._token = token
         if self.engine is not None:
             self.engine.set_token(token)
         log.info("signed in volunteer=%d", account.volunteer_id)
         return account
+
+    def begin_fetch_campaigns(
+        self, on_done: Callable[[list[Campaign]], None], on_error: OnError
+    ) -> None:
+        """`fetch_campaigns` on the task thread; callbacks run here."""
+        try:
+            api = self._api()
+        except SignedOut as exc:
+            on_error(exc)
+            return
+        self.jobs.track(api)
+        store = self.store
+
+        def fetch() -> list[Campaign]:
+            campaigns = api.campaigns()
+            store.save_campaigns(campaigns)  # the store is safe from any thread
+            return campaigns
+
+        def done(campaigns: list[Campaign]) -> None:
+            self.jobs.done(api)
+            on_done(campaigns)
+
+        def failed(exc: BaseException) -> None:
+            self.jobs.done(api)
+            on_error(exc)
+
+        self.submit(fetch, done, failed)
 
     def fetch_campaigns(self) -> list[Campaign]:
         """*Blocking.* The active campaigns from the server (cached in the store)."""
@@ -168,7 +268,7 @@ class CallerCore(QObject):
         self.session_id = self.store.open_session(campaign_id) or self.store.start_session(
             campaign_id
         )
-        engine = SyncEngine(self.store, api, campaign_id, **self.engine_options)
+        engine = SyncEngine(self.store, api, campaign_id, self.sync_policy)
         engine.status_changed.connect(self._on_status)
         engine.contacts_changed.connect(self.contacts_changed)
         engine.campaign_status.connect(self._on_campaign_status)
@@ -180,7 +280,7 @@ class CallerCore(QObject):
         engine.signed_out.connect(self._on_engine_signed_out)
         engine.released.connect(self._on_released)
         self.engine = engine
-        self.thread = engine.run_in_thread()
+        self.sync_thread = engine.run_in_thread()
         if self.watch_network:
             self._unwatch = connectivity.watch(engine.network_up)
         log.info("session=%d started for campaign=%d", self.session_id, campaign_id)
@@ -303,8 +403,17 @@ class CallerCore(QObject):
         self.last_status = dataclasses.replace(status, waiting=waiting, needs_attention=attention)
         self.status_changed.emit(self.last_status)
 
-    def session_stats(self) -> SessionStats | None:
-        return self.store.session_stats(self.session_id) if self.session_id else None
+    def session_stats(self, session_id: int | None = None) -> SessionStats | None:
+        """This session's numbers (or those of `session_id`, say one just ended)."""
+        wanted = session_id if session_id is not None else self.session_id
+        return self.store.session_stats(wanted) if wanted else None
+
+    def waiting_count(self) -> int:
+        """Results not yet uploaded (a local read)."""
+        return self.store.waiting_count()
+
+    def result(self, result_id: str) -> Result | None:
+        return self.store.result(result_id)
 
     # -- ending --------------------------------------------------------------------------
     def end_session(self) -> None:
@@ -324,21 +433,24 @@ class CallerCore(QObject):
             self.engine.end_session(logout=True)
             return
         account, token = self.store.account(), self._token
+        if account is None or not token:
+            self._finish_sign_out()
+            return
+        api = self._job_api(account.server_url)
 
         def logout() -> None:
-            if account is not None and token:
-                self._check_results(account, token)  # before the wipe
-                api = self.api_factory(account.server_url)
-                api.token = token
-                try:
-                    api.logout()
-                except ApiError as exc:
-                    log.info("sign-out: server not told (%s)", type(exc).__name__)
-                finally:
-                    api.close()
-            self._logout_done.emit()
+            signin.check_before_wipe(self.store, api, token)
+            api.token = token
+            try:
+                api.logout()
+            except ApiError as exc:
+                log.info("sign-out: server not told (%s)", type(exc).__name__)
 
-        threading.Thread(target=logout, name="logout", daemon=True).start()
+        def finish(_: object) -> None:
+            self.jobs.done(api)
+            self._finish_sign_out()
+
+        self.submit(logout, finish, finish)
 
     @Slot(int)
     def _on_released(self, count: int) -> None:
@@ -361,22 +473,6 @@ class CallerCore(QObject):
         log.info("signed out; local contact data wiped")
         self.sign_out_finished.emit()
 
-    def _check_results(self, account: Account, token: str | None) -> None:
-        """*Blocking.* Ask the server whether it holds each delivered result, before a wipe.
-
-        Confirmed ones may then be deleted; missing ones go back to the outbox. When the
-        check cannot run (offline, token gone) the wipe keeps them all."""
-        if not token:
-            return
-        api = self.api_factory(account.server_url)
-        api.token = token
-        try:
-            check_delivered(self.store, api)
-        except ApiError as exc:
-            log.info("results check before wiping skipped (%s)", type(exc).__name__)
-        finally:
-            api.close()
-
     def _close_session(self) -> None:
         if self.session_id is not None:
             self.store.end_session(self.session_id)
@@ -391,12 +487,28 @@ class CallerCore(QObject):
         if self._unwatch is not None:
             self._unwatch()
             self._unwatch = None
-        engine, self.engine, self.thread = self.engine, None, None
+        engine, self.engine, self.sync_thread = self.engine, None, None
         if engine is not None:
-            if not engine.shutdown():
-                log.warning("sync thread did not stop in time")
+            # An upload in flight usually ends in a moment: let it, so its reply is
+            # read; a slow one is cut (it stays queued) rather than waited out.
+            if not engine.shutdown(FINISH_GRACE_MS):
+                engine.api.abort()
+            if not engine.shutdown(ABORT_GRACE_MS) and not engine.shutdown(None):
+                log.warning("sync thread did not stop")
             engine.api.close()
 
     def shutdown(self) -> None:
-        """At quit: stop the sync thread (results stay queued in the store)."""
+        """At quit: stop the sync thread and the task thread, waiting for both (results
+        stay queued in the store); the requests in flight are aborted first."""
         self._stop_engine()
+        self.jobs.stop()
+
+
+def build_core(db_path: Path | None = None, *, watch_network: bool = True) -> CallerCore:
+    """The app's objects, wired: the store on `paths.db_path()` (which honours
+    `--data-dir`), the keyring credentials, the HTTP client factory."""
+    from caller_app import paths
+
+    return CallerCore(
+        Store(db_path or paths.db_path()), Credentials(), watch_network=watch_network
+    )

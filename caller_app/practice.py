@@ -11,6 +11,10 @@ import logging
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from caller_server.server import EmbeddedServer
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +29,7 @@ class PracticeServer:
         self._own_folder = folder is None
         self.folder = folder or Path(tempfile.mkdtemp(prefix="caller-app-demo-"))
         self.db_url = f"sqlite:///{self.folder / 'demo-server.sqlite3'}"
-        self._server = None
+        self._server: EmbeddedServer | None = None
         self.campaign_id: int | None = None
 
     @property

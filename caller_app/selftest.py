@@ -41,7 +41,7 @@ class _MemoryCredentials(Credentials):
         super().__init__(service="caller-app-self-test")
         self._tokens: dict[tuple[str, str], str] = {}
 
-    def get(self, server_url: str, username: str) -> str | None:
+    def get(self, server_url: str, username: str, former_url: str | None = None) -> str | None:
         return self._tokens.get((server_url, username))
 
     def set(self, server_url: str, username: str, token: str) -> None:
@@ -120,7 +120,7 @@ def _attach_windows_console() -> None:
         return
     import ctypes
 
-    if ctypes.windll.kernel32.AttachConsole(-1):  # type: ignore[attr-defined]
+    if getattr(ctypes, "windll").kernel32.AttachConsole(-1):  # noqa: B009 - Windows only
         sys.stdout = sys.stderr = open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115
 
 
@@ -143,9 +143,10 @@ def _run(folder: Path) -> None:
     with _step("keyring"):
         print(keyring_status(), flush=True)
     with _step("local store"):
+        from caller_app import paths
         from caller_app.store import Store
 
-        store = Store(folder / "caller-app.sqlite3")
+        store = Store(folder / paths.DB_FILE)
     cleanups: list[Callable[[], None]] = [store.close]
     try:
         _exercise(app, store, folder, cleanups)
@@ -194,6 +195,7 @@ def _exercise(app: Any, store: Any, folder: Path, cleanups: list[Callable[[], No
         from caller_app.ui.main_window import MainWindow
         from caller_app.ui.viewmodels import CallerViewModel
 
+        core.choose_campaign(campaign.id)
         model = CallerViewModel(core, campaign)
         settings = QSettings(str(folder / "ui-settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(model, settings)
@@ -210,6 +212,7 @@ def _exercise(app: Any, store: Any, folder: Path, cleanups: list[Callable[[], No
 
     with _step("record a call"):
         contact = model.contact
+        assert contact is not None  # waited for above
         result = model.record(
             contact,
             _simple_outcome(model.script),
@@ -236,7 +239,7 @@ def _simple_outcome(script: Any) -> str:
     plain = [o for o in script.outcomes if not o.needs_callback_time and not o.reached]
     if not plain:
         raise LookupError("the demo script offers no simple outcome")
-    return next((o.code for o in plain if o.code == "no_answer"), plain[0].code)
+    return str(next((o.code for o in plain if o.code == "no_answer"), plain[0].code))
 
 
 def _delivered(store: Any, result_id: str) -> bool:

@@ -126,7 +126,7 @@ class GuardMiddleware:
                 "unhandled %s in %s %s",
                 type(exc).__name__,
                 scope.get("method"),
-                scope.get("route").path if scope.get("route") else "request",
+                getattr(scope.get("route"), "path", "request"),
             )
             if not started:
                 await _send_json(send, 500, _SERVER_ERROR)

@@ -14,7 +14,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from caller_server.models import LoginFailure, Token, Volunteer
@@ -34,7 +34,6 @@ def _seconds_from_env(name: str, default: float) -> dt.timedelta:
 TOKEN_LIFETIME = _seconds_from_env("CALLER_SERVER_TOKEN_LIFETIME_S", 12 * 3600)
 THROTTLE_WINDOW = _seconds_from_env("CALLER_SERVER_THROTTLE_WINDOW_S", 5 * 60)
 THROTTLE_FAILURES = 5
-ROLES = ("caller", "organiser")
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both cases take as long.
@@ -179,16 +178,8 @@ def revoke_all(session: Session, volunteer_id: int, now: dt.datetime) -> int:
         .where(Token.volunteer_id == volunteer_id, Token.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    return int(result.rowcount or 0)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a CursorResult
 
 
 def clear_failures(session: Session, username: str) -> None:
     session.execute(delete(LoginFailure).where(LoginFailure.username == username[:100]))
-
-
-def failure_count(session: Session, username: str, now: dt.datetime) -> int:
-    return int(session.scalar(
-        select(func.count()).select_from(LoginFailure).where(
-            LoginFailure.username == username, LoginFailure.at > now - THROTTLE_WINDOW
-        )
-    ) or 0)

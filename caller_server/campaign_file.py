@@ -19,12 +19,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from caller_server.calling_hours import parse_hours
+from caller_server.contract import (
+    MAX_BATCH_SIZE,
+    MAX_HELD_CONTACTS,
+    MAX_OPTION_LENGTH,
+    MAX_OUTCOMES,
+    OutcomeField,
+    QuestionField,
+    QuestionKind,
+)
 from caller_server.models import Campaign
 from caller_server.outcomes import DEFAULT_OUTCOMES
 
 PLACEHOLDERS = ("first_name", "volunteer_first_name", "candidate", "seat")
-KINDS = ("single", "multi", "scale", "text")
-MAX_BATCH_SIZE = 50
+KINDS = tuple(QuestionKind)
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _BRACED = re.compile(r"\{([^{}]*)\}")
 _MARKDOWN_LIMIT = 20_000
@@ -33,10 +41,9 @@ _TOP_KEYS = {
     "batch_size", "max_attempts", "lease_minutes", "max_held_contacts", "script", "questions",
     "outcomes",
 }  # fmt: skip
-MAX_HELD_CONTACTS = 5000
 _SCRIPT_KEYS = {"intro", "crib_sheet", "candidate_bio"}
-_QUESTION_KEYS = {"key", "text", "kind", "options"}
-_OUTCOME_KEYS = {"code", "label", "reached", "final", "retry_after_minutes", "needs_callback_time"}
+_QUESTION_KEYS = {str(f) for f in QuestionField}
+_OUTCOME_KEYS = {str(f) for f in OutcomeField}
 
 
 class CampaignFileError(ValueError):
@@ -342,7 +349,7 @@ def _code(table: dict[str, Any], field: str, where: str, seen: set[str]) -> str:
 def _options(value: Any, kind: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise CampaignFileError(f"{where}: must be a list of strings")
-    if kind == "text":
+    if kind == QuestionKind.TEXT:
         if value:
             raise CampaignFileError(f"{where}: a text question takes no options")
         return ()
@@ -351,12 +358,12 @@ def _options(value: Any, kind: str, where: str) -> tuple[str, ...]:
     options: list[str] = []
     for i, option in enumerate(value, start=1):
         # A scale written as numbers (options = [1, 2, 3]) is meant as the strings.
-        if kind == "scale" and isinstance(option, int) and not isinstance(option, bool):
+        if kind == QuestionKind.SCALE and isinstance(option, int) and not isinstance(option, bool):
             option = str(option)
         if not isinstance(option, str) or not option.strip():
             raise CampaignFileError(f"{where}[{i}]: must be a non-empty string")
-        if len(option) > 200:
-            raise CampaignFileError(f"{where}[{i}]: longer than 200 characters")
+        if len(option) > MAX_OPTION_LENGTH:
+            raise CampaignFileError(f"{where}[{i}]: longer than {MAX_OPTION_LENGTH} characters")
         if option.strip() in options:
             raise CampaignFileError(f"{where}[{i}]: {option.strip()!r} is listed twice")
         options.append(option.strip())
@@ -367,6 +374,11 @@ def _outcomes(value: Any) -> tuple[OutcomeSpec, ...]:
     rows = _table_list(value, "outcomes")
     if not rows:
         raise CampaignFileError("outcomes: must not be empty (leave it out for the defaults)")
+    if len(rows) > MAX_OUTCOMES:
+        raise CampaignFileError(
+            f"outcomes: at most {MAX_OUTCOMES} (the caller app has a key for each of "
+            f"{MAX_OUTCOMES}); this file lists {len(rows)}"
+        )
     out: list[OutcomeSpec] = []
     seen: set[str] = set()
     for n, o in enumerate(rows, start=1):

@@ -95,7 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
                                      parser_class=_Parser)  # fmt: skip
 
     def add(parent, name: str, help_: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
-        return parent.add_parser(name, parents=[common], help=help_, description=help_)
+        parser: argparse.ArgumentParser = parent.add_parser(
+            name, parents=[common], help=help_, description=help_
+        )
+        return parser
 
     add(commands, "init", "create or upgrade the database schema")
 
@@ -164,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # The demo brings its own database: do not create the default folder for it.
         url = "" if args.command == "demo" else resolve_db_url(getattr(args, "db", None))
-        return handler(args, url)
+        return int(handler(args, url))
     except (CliError, ValueError) as exc:  # the input modules' errors are ValueErrors
         log.debug("bad input", exc_info=True)
         return _fail(_first_line(exc))

@@ -222,7 +222,7 @@ def cmd_results_export(args: argparse.Namespace, url: str) -> int:
     return 0
 
 
-HANDLERS = {
+HANDLERS: dict[tuple[str, str | None], Callable[[argparse.Namespace, str], int]] = {
     ("campaign", "create"): cmd_campaign_create,
     ("campaign", "list"): cmd_campaign_list,
     ("campaign", "update"): cmd_campaign_update,

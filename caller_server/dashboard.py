@@ -221,7 +221,10 @@ def _leases(session: Session, campaign_id: int, now: dt.datetime) -> list[LeaseF
         .group_by(Batch.id, Batch.volunteer_id, VolunteerRow.name, Batch.created_at)
         .order_by(Batch.created_at)
     ).all()
-    return [LeaseFigures(b, v, n, c, as_utc(since), as_utc(exp)) for b, v, n, c, since, exp in rows]
+    return [
+        LeaseFigures(b, v, n, c, as_utc(since), as_utc(exp or since))
+        for b, v, n, c, since, exp in rows
+    ]
 
 
 def _answers(
@@ -275,7 +278,7 @@ def release_volunteer(
             .where(Contact.batch_id.in_(batch_ids), Contact.state == "leased")
             .values(state="available", batch_id=None, lease_expires_at=None)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]
         or 0
     )
     session.execute(
@@ -336,7 +339,9 @@ def void_results(
             .execution_options(synchronize_session=False)
         )
         suppressions += (
-            session.execute(delete(Suppression).where(Suppression.result_id.in_(chunk))).rowcount
+            session.execute(  # type: ignore[attr-defined]
+                delete(Suppression).where(Suppression.result_id.in_(chunk))
+            ).rowcount
             or 0
         )
         reopened += (
@@ -352,7 +357,7 @@ def void_results(
                     else func.greatest(Contact.attempts - 1, 0),
                 )
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
             or 0
         )
     return VoidReport(len(ids), int(suppressions), int(reopened))

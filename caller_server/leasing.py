@@ -36,8 +36,10 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.expression import ColumnElement, Exists
 
 from caller_server import calling_hours, lease_proof, recovery
+from caller_server.contract import MAX_BATCH_SIZE
 from caller_server.models import (
     Batch,
     BatchContact,
@@ -49,7 +51,6 @@ from caller_server.models import (
 )
 from caller_server.timeutil import as_utc
 
-MAX_BATCH_SIZE = 50
 DEFAULT_LEASES_PER_MINUTE = 6
 RATE_WINDOW = dt.timedelta(seconds=60)
 
@@ -97,7 +98,7 @@ def lease_end(campaign: Campaign, now: dt.datetime) -> dt.datetime:
     return min(expires, closes) if closes is not None else expires
 
 
-def _suppressed(campaign_id: int):  # type: ignore[no-untyped-def]
+def _suppressed(campaign_id: int) -> Exists:
     return exists().where(
         Suppression.phone == Contact.phone,
         or_(Suppression.campaign_id.is_(None), Suppression.campaign_id == campaign_id),
@@ -147,7 +148,7 @@ def _contact_views(
     ]
 
 
-def _free(now: dt.datetime):  # type: ignore[no-untyped-def]
+def _free(now: dt.datetime) -> ColumnElement[bool]:
     """Not in a live lease."""
     return or_(
         Contact.batch_id.is_(None),
@@ -156,7 +157,7 @@ def _free(now: dt.datetime):  # type: ignore[no-untyped-def]
     )
 
 
-def _household_busy(campaign_id: int, now: dt.datetime):  # type: ignore[no-untyped-def]
+def _household_busy(campaign_id: int, now: dt.datetime) -> Exists:
     """Another contact with this number is in a live lease: picking this one would split."""
     sibling = aliased(Contact)
     return exists().where(
@@ -235,7 +236,7 @@ def _with_households(
         _free(now),
     )
     expected: dict[str, int] = dict(
-        session.execute(  # type: ignore[arg-type]
+        session.execute(
             select(Contact.phone, func.count()).where(pickable).group_by(Contact.phone)
         ).all()
     )

@@ -28,11 +28,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from caller_server import calling_hours, lease_proof, leasing
+from caller_server.contract import CLOSED_KINDS, QuestionKind
 from caller_server.models import Batch, BatchContact, Campaign, Contact, Result, Suppression
 from caller_server.outcomes import Outcome, campaign_outcomes, next_state
 from caller_server.timeutil import as_utc, iso_z, opt_utc
 
-MAX_RESULTS_PER_REQUEST = 200
 ALREADY_CORRECTED = "That result was already corrected; correct the latest one instead."
 
 
@@ -88,7 +88,9 @@ def payload_hash(item: ResultInput) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def check_answers(answers: dict[str, Any], outcome: Outcome, questions: list[dict]) -> None:
+def check_answers(
+    answers: dict[str, Any], outcome: Outcome, questions: list[dict[str, Any]]
+) -> None:
     """Answers only with a reached outcome, only for the campaign's questions and options."""
     if not answers:
         return
@@ -99,14 +101,14 @@ def check_answers(answers: dict[str, Any], outcome: Outcome, questions: list[dic
         question = by_key.get(key)
         if question is None:
             raise Rejected("invalid_answers", f"Unknown question {key!r}.")
-        kind = question.get("kind", "text")
+        kind = question.get("kind", QuestionKind.TEXT)
         options = [str(o) for o in question.get("options") or []]
-        if kind == "multi":
+        if kind == QuestionKind.MULTI:
             if not isinstance(value, list):
                 raise Rejected("invalid_answers", f"Answer to {key!r} must be a list.")
             bad = [v for v in value if options and v not in options]
         elif isinstance(value, str):
-            closed = kind in ("single", "scale") and options
+            closed = kind in CLOSED_KINDS and options
             bad = [value] if closed and value not in options else []
         else:
             raise Rejected("invalid_answers", f"Answer to {key!r} must be a string.")

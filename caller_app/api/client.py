@@ -14,6 +14,7 @@ import email.utils
 import ipaddress
 import json
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +26,7 @@ from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from caller_app import SUPPORTED_API, __version__
+from caller_app.domain.contract import MAX_CHECK_IDS, MAX_RESULTS_PER_REQUEST
 from caller_app.domain.models import (
     Account,
     Campaign,
@@ -55,8 +57,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
 MAX_REPLY_BYTES = 8 * 1024 * 1024
-MAX_RESULTS_PER_REQUEST = 200
-MAX_CHECK_IDS = 1000
 
 
 def normalise_server_url(url: str) -> str:
@@ -99,7 +99,7 @@ def _retry_after(value: str | None) -> float:
 class GetOnlyRetry(Retry):
     """urllib3 retries connection errors of any method; we let it retry GETs only."""
 
-    def increment(self, method: str | None = None, url: str | None = None, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+    def increment(self, method: str | None = None, url: str | None = None, *args, **kwargs):  # type: ignore[no-untyped-def]
         allowed = self.allowed_methods or frozenset()
         if method is not None and method.upper() not in allowed:
             return Retry(total=0, raise_on_status=False).increment(method, url, *args, **kwargs)
@@ -146,9 +146,22 @@ class ApiClient:
         self.max_reply_bytes = max_reply_bytes
         self.reply_deadline = reply_deadline or 4 * timeout[1]
         self._compatible = False
+        self._lock = threading.Lock()  # guards the two below: abort() comes from any thread
+        self._exchanges: set[Deadline] = set()
+        self._aborted = False
 
     def close(self) -> None:
         self.session.close()
+
+    def abort(self) -> None:
+        """From any thread: cut the exchange in flight (it fails as Offline or "too
+        slow") and refuse every later one. The owner's shutdown then waits seconds for
+        the calling thread, not the reply deadline."""
+        with self._lock:
+            self._aborted = True
+            exchanges = list(self._exchanges)
+        for deadline in exchanges:
+            deadline.cut()
 
     # -- transport ---------------------------------------------------------------------
     def _send(
@@ -167,15 +180,22 @@ class ApiClient:
                 raise SignedOut()
             all_headers["Authorization"] = f"Bearer {self.token}"
         with Deadline(self.reply_deadline) as deadline:
+            with self._lock:
+                if self._aborted:
+                    raise Offline()
+                self._exchanges.add(deadline)
             try:
                 return self._exchange(method, path, url, body, all_headers)
             except Offline as exc:
-                if not deadline.fired:
+                if not deadline.fired or self._aborted:
                     raise
                 log.info("%s %s: reply too slow", method, path)
                 raise ProtocolError(
                     "The server's reply was coming far too slowly. We'll keep trying."
                 ) from exc
+            finally:
+                with self._lock:
+                    self._exchanges.discard(deadline)
 
     def _exchange(
         self, method: str, path: str, url: str, body: Any, headers: dict[str, str]

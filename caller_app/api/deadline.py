@@ -4,7 +4,16 @@
 that trickles its status line and headers a byte at a time would hold the sync thread
 forever. The adapter here records the sockets a request uses; when the deadline passes,
 a timer shuts them down, the blocked read returns, and the call fails like any dropped
-connection (the client then reports "too slow").
+connection (the client then reports "too slow"). `cut()` does the same at once: the
+client's `abort()` uses it at shutdown.
+
+Why a `threading.Timer` per exchange, a fourth kind of thread beside the core's
+task thread and the sync thread: the call it guards blocks inside `socket.recv` on
+the calling thread, so only another thread can end it, and this one owns nothing but
+the sockets it shuts (no Qt objects, no store, no callbacks into the app). A shared
+watchdog thread would need a queue of deadlines and its own life cycle for the same
+effect; the timer is cancelled when the exchange ends and is a daemon, so it never
+holds up the exit.
 """
 
 from __future__ import annotations
@@ -47,6 +56,10 @@ class Deadline:
                 self._sockets.append(sock)
                 return
         _shut(sock)
+
+    def cut(self) -> None:
+        """End the exchange now (from any thread), as if the deadline had passed."""
+        self._fire()
 
     def _fire(self) -> None:
         with self._lock:

@@ -14,8 +14,10 @@ ApiError
 
 from __future__ import annotations
 
+from caller_app.domain.errors import ExpectedFailure
 
-class ApiError(Exception):
+
+class ApiError(ExpectedFailure):
     default = "Something went wrong talking to the phone bank server."
 
     def __init__(self, message: str | None = None, *, status: int | None = None) -> None:

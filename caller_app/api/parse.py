@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from caller_app.domain.contract import MAX_OUTCOMES, QuestionKind
 from caller_app.domain.models import (
     Account,
     Campaign,
@@ -134,18 +135,21 @@ def script(d: Any) -> Script:
     for q in req(d, "questions", list):
         q = obj(q, "question")
         kind = req(q, "kind", str)
-        if kind not in ("single", "multi", "scale", "text"):
+        if kind not in set(QuestionKind):
             raise _bad("unknown question kind")
         questions.append(
             Question(
                 key=req(q, "key", str),
                 text=req(q, "text", str),
-                kind=kind,
+                kind=QuestionKind(kind),
                 options=str_list(q.get("options", []), "options"),
             )
         )
     outcomes = []
-    for o in req(d, "outcomes", list):
+    listed = req(d, "outcomes", list)
+    if len(listed) > MAX_OUTCOMES:  # the server's campaign file refuses more
+        raise _bad(f"more than {MAX_OUTCOMES} outcomes")
+    for o in listed:
         o = obj(o, "outcome")
         outcomes.append(
             Outcome(
@@ -277,4 +281,4 @@ def progress(d: Any) -> TeamProgress:
 
 
 def leaderboard_opt_in(d: Any) -> bool:
-    return req(obj(d, "preferences"), "leaderboard_opt_in", bool)
+    return bool(req(obj(d, "preferences"), "leaderboard_opt_in", bool))

@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from caller_app.domain.contract import QuestionKind
+
 # A survey answer: `single`/`scale` -> str, `multi` -> list[str], `text` -> str.
 Answer = str | list[str]
 
@@ -53,7 +55,7 @@ class Campaign:
 class Question:
     key: str
     text: str
-    kind: str  # single | multi | scale | text
+    kind: QuestionKind
     options: tuple[str, ...] = ()
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from caller_app.domain.contract import QuestionKind
 from caller_app.domain.models import (
     Campaign,
     Contact,
@@ -37,7 +38,8 @@ def script_to_json(s: Script) -> dict[str, Any]:
 def script_from_json(data: dict[str, Any]) -> Script:
     data = dict(data)
     data["questions"] = tuple(
-        Question(**{**q, "options": tuple(q["options"])}) for q in data["questions"]
+        Question(**{**q, "kind": QuestionKind(q["kind"]), "options": tuple(q["options"])})
+        for q in data["questions"]
     )
     data["outcomes"] = tuple(Outcome(**o) for o in data["outcomes"])
     return Script(**data)

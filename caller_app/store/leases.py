@@ -100,7 +100,7 @@ class Leases:
                     ContactRow.batch_id != batch_id,
                     ContactRow.worked.is_(False),
                 )
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
             for contact_id, c in fresh.items():
                 if contact_id not in worked:
                     s.add(convert.contact_to_row(c, batch_id, campaign_id))
@@ -218,7 +218,7 @@ class Leases:
                         ContactRow.worked.is_(False),
                         ContactRow.contact_id.not_in(held),
                     )
-                ).rowcount
+                ).rowcount  # type: ignore[attr-defined]
                 or 0
             )
         if lost:
@@ -233,24 +233,6 @@ class Leases:
                 .where(BatchRow.id == batch_id)
                 .values(lease_expires_at=lease_expires_at, lease_set_at=self.clock())
             )
-
-    def unworked_contact_ids(self, batch_id: int) -> list[int]:
-        with self._read() as s:
-            return list(
-                s.scalars(
-                    select(ContactRow.contact_id)
-                    .where(ContactRow.batch_id == batch_id, ContactRow.worked.is_(False))
-                    .order_by(ContactRow.rowid)
-                )
-            )
-
-    def forget_contacts(self, batch_id: int, contact_ids: Iterable[int] | None = None) -> int:
-        """Delete contacts of a batch (all of them when contact_ids is None)."""
-        with self._tx() as s:
-            query = delete(ContactRow).where(ContactRow.batch_id == batch_id)
-            if contact_ids is not None:
-                query = query.where(ContactRow.contact_id.in_(list(contact_ids)))
-            return s.execute(query).rowcount or 0
 
     def release_batch(self, batch_id: int) -> list[int]:
         """Give a batch back locally: delete all its contacts, remember the unworked ids.

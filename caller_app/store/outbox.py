@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
+from caller_app.domain.errors import ExpectedFailure
 from caller_app.domain.models import AttentionItem, Rejection, Result, ResultDraft
 
 from . import convert
@@ -42,7 +43,7 @@ _MARK_WORKED = (
 )
 
 
-class StoreError(RuntimeError):
+class StoreError(ExpectedFailure, RuntimeError):
     """The local database could not be written (disk full, locked, read-only)."""
 
 
@@ -208,7 +209,7 @@ class Outbox:
                 update(ResultRow)
                 .where(ResultRow.id.in_(ids), ResultRow.state == PENDING)
                 .values(state=DELIVERED, delivered_at=_now())
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
         return count or 0
 
     def mark_rejected(self, rejections: Iterable[Rejection]) -> int:
@@ -220,7 +221,7 @@ class Outbox:
                         update(ResultRow)
                         .where(ResultRow.id == r.result_id, ResultRow.state == PENDING)
                         .values(state=REJECTED, reject_code=r.code, reject_message=r.message)
-                    ).rowcount
+                    ).rowcount  # type: ignore[attr-defined]
                     or 0
                 )
         return count
@@ -236,7 +237,7 @@ class Outbox:
                 update(ResultRow)
                 .where(ResultRow.id.in_(ids), ResultRow.state == REJECTED)
                 .values(state=PENDING, reject_code=None, reject_message=None)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
         log.info("%d refused results queued again", count or 0)
         return count or 0
 
@@ -287,7 +288,7 @@ class Outbox:
                 update(ResultRow)
                 .where(ResultRow.id.in_(list(lost)), ResultRow.state == DELIVERED)
                 .values(state=PENDING, delivered_at=None, confirmed_at=None)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
         return count or 0
 
     def needs_attention(self) -> list[AttentionItem]:

@@ -2,5 +2,7 @@
 
 from .backoff import WakeDetector, full_jitter
 from .engine import SyncEngine
+from .policy import SyncPolicy
+from .port import ApiPort
 
-__all__ = ["SyncEngine", "WakeDetector", "full_jitter"]
+__all__ = ["ApiPort", "SyncEngine", "SyncPolicy", "WakeDetector", "full_jitter"]

@@ -10,6 +10,7 @@ Everything the GUI needs arrives as signals (queued to the GUI thread by Qt).
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 import math
 import random
@@ -18,13 +19,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
-from caller_app.api import ApiClient, ApiError, Offline, SignedOut, Throttled
-from caller_app.domain.models import Connectivity, SyncStatus
+from caller_app.api.errors import ApiError, Offline, SignedOut, Throttled
+from caller_app.domain.models import Connectivity, Script, SyncStatus, TeamProgress
 from caller_app.store import Store
 
-from . import tasks
 from .backoff import WakeDetector, full_jitter
+from .policy import SyncPolicy
+from .port import ApiPort
 from .schedule import Schedule, Step
+from .tasks import SyncSteps
 
 log = logging.getLogger(__name__)
 
@@ -48,39 +51,25 @@ class SyncEngine(QObject):
     released = Signal(int)  # end_session finished; contacts given back
     stopped = Signal()
 
-    _request = Signal(str, object)  # private: a call from another thread
+    _request = Signal(object, object)  # private: a call from another thread (_Ask, arg)
 
     def __init__(
         self,
         store: Store,
-        api: ApiClient,
+        api: ApiPort,
         campaign_id: int,
+        policy: SyncPolicy | None = None,
         *,
-        backoff_base: float = 2.0,
-        backoff_cap: float = 300.0,
-        prefetch_below: int = 5,
-        upload_chunk: int = 100,
-        renew_every_s: float | None = None,
         clock: Callable[[], dt.datetime] | None = None,
-        progress_every_s: float = 60.0,
-        script_every_s: float = 300.0,
-        empty_retry_s: float = 60.0,
-        idle_every_s: float = 60.0,
-        wake_check_s: float = 10.0,
-        wake_jump_s: float = 30.0,
         rng: random.Random | None = None,
+        **changes: Any,
     ) -> None:
-        """`renew_every_s`: renew at least this often (and whenever half a lease is
-        gone); `clock`: the wall clock of leases and due times (default: the store's)."""
+        """`policy`: the numbers (`changes` override some of them by name, for tests);
+        `clock`: the wall clock of leases and due times (default: the store's)."""
         super().__init__()
+        self.policy = (policy or SyncPolicy()).replace(**changes)
         self.store, self.api, self.campaign_id = store, api, campaign_id
         self.clock = clock or store.clock
-        self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
-        self.prefetch_below, self.upload_chunk = prefetch_below, upload_chunk
-        self.renew_every_s = renew_every_s if renew_every_s is not None else 300.0
-        self.progress_every_s, self.script_every_s = progress_every_s, script_every_s
-        self.empty_retry_s, self.idle_every_s = empty_retry_s, idle_every_s
-        self.wake_check_s, self.wake_jump_s = wake_check_s, wake_jump_s
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
         self._home = QThread.currentThread()
         self._thread: QThread | None = None
@@ -90,21 +79,19 @@ class SyncEngine(QObject):
         self._attempt = 0
         self._signed_out = False
         self._stopped = False
-        self._ending = False
         self._connectivity = Connectivity.ONLINE  # until a call fails
         self._detail = ""  # the words of the last failure, kept while it lasts
-        self.pending_leaderboard: bool | None = None  # a preference not yet sent
-        # before this (wall clock) the tally isn't refetched after an upload
-        self.tally_not_before = dt.datetime.min.replace(tzinfo=dt.UTC)
         self.schedule = Schedule(
-            self.clock, backoff_base=backoff_base, backoff_cap=backoff_cap, rng=self.rng
+            self.clock,
+            backoff_base=self.policy.backoff_base,
+            backoff_cap=self.policy.backoff_cap,
+            max_retry_after_s=self.policy.max_retry_after_s,
+            rng=self.rng,
         )
-        self.force_renew = False  # renew every batch next: after a wake or an offline spell
-        self.offline_spell = False  # a call met Offline; the next success renews first
-        # The end of the server's recovery window whose results check we already ran.
-        self.recovery_checked_for: dt.datetime | None = None
-        self.stop_requested = False  # set from any thread: the cycle ends between steps
         self._failed: list[tuple[Step, ApiError, float]] = []  # this cycle's failed steps
+        self.steps = SyncSteps(
+            store, api, campaign_id, self.policy, self.schedule, _Events(self), self.clock
+        )
         self._request.connect(self._on_request, type=_QUEUED)
 
     # -- life cycle (GUI thread) ----------------------------------------------------------
@@ -118,13 +105,15 @@ class SyncEngine(QObject):
         thread.start()
         return thread
 
-    def shutdown(self, wait_ms: int = 10000) -> bool:
-        """Stop the worker and wait for its thread; True when it has finished."""
+    def shutdown(self, wait_ms: int | None = 10000) -> bool:
+        """Stop the worker and wait for its thread (None: for as long as it takes); True
+        when it has finished. A request in flight holds the thread up to the client's
+        reply deadline: the owner aborts it first (`ApiClient.abort`)."""
         self.stop()
         thread = self._thread
         if thread is None:
             return True
-        finished = thread.wait(wait_ms)
+        finished = thread.wait() if wait_ms is None else thread.wait(wait_ms)
         if finished:
             self._thread = None
         return finished
@@ -132,29 +121,29 @@ class SyncEngine(QObject):
     # -- thread-safe requests ----------------------------------------------------------
     def sync_now(self) -> None:
         """Try every step now, even those backing off after failures."""
-        self._request.emit("retry", "sync_now")
+        self._request.emit(_Ask.RETRY, "sync_now")
 
     def result_recorded(self) -> None:
-        self._request.emit("kick", "result")
+        self._request.emit(_Ask.KICK, "result")
 
     def network_up(self) -> None:
-        self._request.emit("retry", "network")
+        self._request.emit(_Ask.RETRY, "network")
 
     def set_token(self, token: str) -> None:
-        self._request.emit("token", token)
+        self._request.emit(_Ask.TOKEN, token)
 
     def end_session(self, logout: bool = False) -> None:
         """Upload what it can, release unworked contacts (and sign out if asked); then
         emit `released(n)`. The engine keeps uploading afterwards but leases no more."""
-        self._request.emit("end", logout)
+        self._request.emit(_Ask.END, logout)
 
     def set_leaderboard_opt_in(self, opt_in: bool) -> None:
         """Tell the server (soon, on the sync thread) whether to list us on the leaderboard."""
-        self._request.emit("leaderboard", opt_in)
+        self._request.emit(_Ask.LEADERBOARD, opt_in)
 
     def stop(self) -> None:
-        self.stop_requested = True  # a cycle in progress skips its remaining steps
-        self._request.emit("stop", None)
+        self.steps.stop_requested = True  # a cycle in progress skips its remaining steps
+        self._request.emit(_Ask.STOP, None)
 
     # -- worker thread ---------------------------------------------------------------------
     @Slot()
@@ -162,36 +151,36 @@ class SyncEngine(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._cycle)
-        self._wake = WakeDetector(self.wake_jump_s)
+        self._wake = WakeDetector(self.policy.wake_jump_s)
         self._wake_timer = QTimer(self)
         self._wake_timer.timeout.connect(self._check_wake)
-        self._wake_timer.start(int(self.wake_check_s * 1000))
+        self._wake_timer.start(int(self.policy.wake_check_s * 1000))
         log.info("sync started for campaign=%d", self.campaign_id)
         self._schedule(0)
 
-    @Slot(str, object)
-    def _on_request(self, kind: str, arg: Any) -> None:
+    @Slot(object, object)
+    def _on_request(self, kind: _Ask, arg: Any) -> None:
         if self._stopped:
             return
-        if kind == "kick":
+        if kind is _Ask.KICK:
             log.debug("sync kicked: %s", arg)
             self._kick()
-        elif kind == "retry":
+        elif kind is _Ask.RETRY:
             log.debug("sync retried: %s", arg)
             self.schedule.reset_backoff()
             self._kick()
-        elif kind == "token":
+        elif kind is _Ask.TOKEN:
             self.api.token = arg
             self._signed_out = False
             self._attempt = 0
             self.schedule.reset_backoff()
             self._kick()
-        elif kind == "leaderboard":
-            self.pending_leaderboard = bool(arg)
+        elif kind is _Ask.LEADERBOARD:
+            self.steps.pending_leaderboard = bool(arg)
             self._kick()
-        elif kind == "end":
+        elif kind is _Ask.END:
             self._end_session(bool(arg))
-        elif kind == "stop":
+        elif kind is _Ask.STOP:
             self._stop()
 
     def _kick(self) -> None:
@@ -205,7 +194,7 @@ class SyncEngine(QObject):
     def _check_wake(self) -> None:
         if self._wake is not None and self._wake.check():
             log.info("wake from sleep detected; renewing leases first")
-            self.force_renew = True
+            self.steps.force_renew = True
             self.schedule.reset(Step.RENEW)
             self.schedule.reset_backoff()
             self._kick()
@@ -234,8 +223,8 @@ class SyncEngine(QObject):
             SyncStatus(connectivity=state, waiting=waiting, needs_attention=attention, **kw)
         )
 
-    def step_failed(self, step: Step, exc: ApiError, delay: float) -> None:
-        """A step backs off alone (called by tasks); reported once the cycle ends."""
+    def _step_failed(self, step: Step, exc: ApiError, delay: float) -> None:
+        """A step backs off alone (told by the steps); reported once the cycle ends."""
         self._failed.append((step, exc, delay))
 
     @Slot()
@@ -244,7 +233,7 @@ class SyncEngine(QObject):
             return
         self._failed = []
         try:
-            tasks.run_cycle(self)
+            self.steps.run_cycle()
         except SignedOut:
             self._on_signed_out()
         except ApiError as exc:  # Offline: the network is down for every step
@@ -268,7 +257,7 @@ class SyncEngine(QObject):
         else:
             self._status(Connectivity.ONLINE)
         now = self.clock()
-        times = [now + dt.timedelta(seconds=self.idle_every_s)]
+        times = [now + dt.timedelta(seconds=self.policy.idle_every_s)]
         times += [t for t in (self.schedule.next_due(), self._next_renew()) if t is not None]
         wait = (min(times) - now).total_seconds()
         self._schedule(max(0.0 if self._failed else 1.0, wait))
@@ -277,7 +266,7 @@ class SyncEngine(QObject):
         """When a lease next wants renewing; a past one is the renew step's business
         (it ran this cycle, or is backing off), not a reason to spin."""
         try:
-            at = self.store.next_renew_at(self.renew_every_s)
+            at = self.store.next_renew_at(self.policy.renew_every_s)
         except Exception:  # a locked database: the idle tick comes soon anyway
             log.exception("could not read the renewal times")
             return None
@@ -295,10 +284,12 @@ class SyncEngine(QObject):
         """The whole cycle failed (offline, or a bug): back off every step together."""
         self._attempt += 1
         if isinstance(exc, Offline):
-            self.force_renew = self.offline_spell = True  # the lease may have lapsed meanwhile
-        delay = full_jitter(self._attempt, self.backoff_base, self.backoff_cap, self.rng)
+            # the lease may have lapsed meanwhile
+            self.steps.force_renew = self.steps.offline_spell = True
+        policy = self.policy
+        delay = full_jitter(self._attempt, policy.backoff_base, policy.backoff_cap, self.rng)
         if isinstance(exc, Throttled):
-            delay = max(delay, min(exc.retry_after, self.backoff_cap))
+            delay = max(delay, min(exc.retry_after, policy.backoff_cap))
         state = Connectivity.OFFLINE if isinstance(exc, Offline) else Connectivity.RETRYING
         detail = str(exc) if isinstance(exc, ApiError) else "Sync hit a problem; retrying."
         log.info(
@@ -308,10 +299,9 @@ class SyncEngine(QObject):
         self._schedule(delay)
 
     def _end_session(self, logout: bool) -> None:
-        self._ending = True
         count = 0
         try:
-            count = tasks.end_session(self, logout)
+            count = self.steps.end_session(logout)
         except Exception:  # never leave the GUI waiting for `released`
             log.exception("ending the session failed")
         if logout:  # signed out on purpose: stay quiet until stopped or given a token
@@ -324,4 +314,58 @@ class SyncEngine(QObject):
 
     @property
     def ending(self) -> bool:
-        return self._ending
+        return self.steps.ending
+
+    @property
+    def recovery_checked_for(self) -> dt.datetime | None:
+        """The recovery window whose results check ran (tests watch it)."""
+        return self.steps.recovery_checked_for
+
+    # -- what the steps report (sync thread) ------------------------------------------------
+    def _report_uploading(self) -> None:
+        self._status(None, uploading=True)
+
+
+class _Ask(enum.Enum):
+    """The requests other threads post to the engine."""
+
+    KICK = "kick"
+    RETRY = "retry"
+    TOKEN = "token"  # noqa: S105 - a request kind, not a secret
+    LEADERBOARD = "leaderboard"
+    END = "end"
+    STOP = "stop"
+
+
+class _Events:
+    """The steps' `SyncEvents`, re-emitted as the engine's signals."""
+
+    def __init__(self, engine: SyncEngine) -> None:
+        self._engine = engine
+
+    def uploading(self) -> None:
+        self._engine._report_uploading()
+
+    def step_failed(self, step: Step, exc: ApiError, delay: float) -> None:
+        self._engine._step_failed(step, exc, delay)
+
+    def contacts_changed(self) -> None:
+        self._engine.contacts_changed.emit()
+
+    def contacts_lost(self, count: int) -> None:
+        self._engine.contacts_lost.emit(count)
+
+    def script_changed(self, script: Script) -> None:
+        self._engine.script_changed.emit(script)
+
+    def progress_changed(self, progress: TeamProgress) -> None:
+        self._engine.progress_changed.emit(progress)
+
+    def out_of_contacts(self, reason: str, opens_at: dt.datetime | None) -> None:
+        self._engine.out_of_contacts.emit(reason, opens_at)
+
+    def attention_changed(self) -> None:
+        self._engine.attention_changed.emit()
+
+    def campaign_status(self, status: str) -> None:
+        self._engine.campaign_status.emit(status)

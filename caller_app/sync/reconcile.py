@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from caller_app.api import ApiClient
-from caller_app.api.client import MAX_CHECK_IDS
+from caller_app.domain.contract import MAX_CHECK_IDS
 from caller_app.store import Store
+
+from .port import ApiPort
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 KEPT_FOR = dt.timedelta(hours=48)
 
 
-def check_delivered(store: Store, api: ApiClient, *, after_restore: bool = False) -> int:
+def check_delivered(store: Store, api: ApiPort, *, after_restore: bool = False) -> int:
     """Check every unconfirmed delivered result (every one of the last `KEPT_FOR` after
     a restore); returns how many went back to pending."""
     if after_restore:

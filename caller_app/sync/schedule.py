@@ -43,10 +43,12 @@ class Schedule:
         *,
         backoff_base: float = 2.0,
         backoff_cap: float = 300.0,
+        max_retry_after_s: float = 3600.0,
         rng: random.Random | None = None,
     ) -> None:
         self.clock = clock
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
+        self.max_retry_after_s = max_retry_after_s
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
         self._steps = {step: _State() for step in Step}
 
@@ -91,7 +93,7 @@ class Schedule:
         state = self._steps[step]
         failures = state.failures + 1
         delay = full_jitter(failures, self.backoff_base, self.backoff_cap, self.rng)
-        delay = max(delay, min(at_least_s, 3600.0))
+        delay = max(delay, min(at_least_s, self.max_retry_after_s))
         now = self.clock()
         self._steps[step] = _State(now + dt.timedelta(seconds=delay), now, failures)
         return delay

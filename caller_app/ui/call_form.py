@@ -130,7 +130,9 @@ class CallForm(QWidget):
         outcome = self.selected()
         if not (outcome and outcome.needs_callback_time):
             return None
-        return self.callback.dateTime().toPython().astimezone(dt.UTC)
+        when = self.callback.dateTime().toPython()
+        assert isinstance(when, dt.datetime)
+        return when.astimezone(dt.UTC)
 
     def _on_outcome(self, outcome: Outcome | None) -> None:
         self.save.setEnabled(outcome is not None)

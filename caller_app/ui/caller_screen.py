@@ -7,6 +7,7 @@ widget lays things out, maps keys to actions and shows what the model says.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 
 from PySide6.QtCore import Qt, QUrl, Slot
@@ -107,7 +108,9 @@ class CallerScreen(QWidget):
             self.set_script(model.script)
         self.show_contact(model.contact)
 
-    def _shortcut(self, key: str | QKeySequence.StandardKey, slot) -> QShortcut:
+    def _shortcut(
+        self, key: str | QKeySequence.StandardKey, slot: Callable[[], object]
+    ) -> QShortcut:
         shortcut = QShortcut(QKeySequence(key), self)
         shortcut.activated.connect(slot)
         return shortcut

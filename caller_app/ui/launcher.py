@@ -1,13 +1,17 @@
 """From start-up to the caller screen: practice server or sign-in, campaign, window.
 
-Every step that talks to the network runs on the thread pool; the GUI shows a
-dialog or a "starting" note meanwhile and never waits.
+Every step that talks to the network runs on the core's task thread (`CallerCore.
+begin_sign_in`, `begin_fetch_campaigns`, `submit`); the results come back here, on the
+GUI thread, which shows a dialog or a "starting" note meanwhile and never waits.
+`close()` stops the core, which aborts and waits for those jobs and the sync thread.
+The core is built by the caller (`caller_app.app.build_core`), not here.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +20,11 @@ from PySide6.QtWidgets import QMessageBox
 
 from caller_app.api.errors import ApiError
 from caller_app.app import CallerCore
-from caller_app.domain.models import Account, Campaign
-from caller_app.store import Store
+from caller_app.domain.models import Campaign
 from caller_app.ui.campaign_picker import CampaignPicker
 from caller_app.ui.main_window import MainWindow
 from caller_app.ui.signin_dialog import SignInDialog
 from caller_app.ui.splash import Splash
-from caller_app.ui.tasks import run_in_background
 from caller_app.ui.viewmodels import CallerViewModel, SignInModel, error_sentence
 
 log = logging.getLogger(__name__)
@@ -44,9 +46,9 @@ class Launcher(QObject):
         data_dir: Path,
         server_url: str | None = None,
         *,
+        core: CallerCore,
         demo: bool = False,
         exit_after_first_contact: bool = False,
-        core: CallerCore | None = None,
         splash: Splash | None = None,
     ) -> None:
         super().__init__()
@@ -54,7 +56,7 @@ class Launcher(QObject):
         self.server_url = server_url
         self.demo = demo
         self.exit_after_first_contact = exit_after_first_contact
-        self.core = core or CallerCore(Store(data_dir / "caller-app.sqlite3"))
+        self.core = core
         self.settings = ui_settings(data_dir)
         self.practice: Any = None
         self.sign_in_dialog: SignInDialog | None = None
@@ -69,7 +71,7 @@ class Launcher(QObject):
         if self.demo:
             self.splash.setText(self.tr("Starting practice mode with a demo campaign…"))
             self.splash.show()
-            run_in_background(self._start_practice, self._on_campaigns, self._on_fatal)
+            self.core.submit(self._start_practice, self._on_practice, self._on_fatal)
             return
         account = self.core.resume()
         if account is not None and (
@@ -77,22 +79,33 @@ class Launcher(QObject):
         ):
             self.splash.setText(self.tr("Signing you back in…"))
             self.splash.show()
-            run_in_background(self.core.fetch_campaigns, self._on_campaigns, self._on_resume_error)
+            self.core.begin_fetch_campaigns(self._on_campaigns, self._on_resume_error)
             return
         self.ask_sign_in()
 
-    def _start_practice(self) -> list[Campaign]:
-        from caller_app.practice import DEMO_PASSWORD, DEMO_USERNAME, PracticeServer
+    def _start_practice(self) -> Any:
+        """Task thread: start the built-in server. It is kept at once, so that `close()`
+        (which waits for this job) stops it even when the result is never delivered."""
+        from caller_app.practice import PracticeServer
 
         self.practice = PracticeServer().start()
-        self.core.sign_in(self.practice.url, DEMO_USERNAME, DEMO_PASSWORD)
-        return self.core.fetch_campaigns()
+        return self.practice
+
+    @Slot(object)
+    def _on_practice(self, practice: Any) -> None:
+        from caller_app.practice import DEMO_PASSWORD, DEMO_USERNAME
+
+        def signed_in(_: object) -> None:
+            self.core.begin_fetch_campaigns(self._on_campaigns, self._on_fatal)
+
+        self.core.begin_sign_in(
+            practice.url, DEMO_USERNAME, DEMO_PASSWORD, True, signed_in, self._on_fatal
+        )
 
     def ask_sign_in(self, message: str = "") -> None:
-        store = self.core.store
-        url = self.server_url or store.last_server_url() or ""
+        url = self.server_url or self.core.last_server_url() or ""
         model = SignInModel(self._sign_in)
-        dialog = SignInDialog(model, url, store.last_username() or "")
+        dialog = SignInDialog(model, url, self.core.last_username() or "")
         if message:
             dialog.error.setText(message)
             dialog.error.show()
@@ -105,13 +118,24 @@ class Launcher(QObject):
         dialog.raise_()
         dialog.activateWindow()
 
-    def _sign_in(self, url: str, username: str, password: str, remember: bool) -> list[Campaign]:
-        account: Account = self.core.sign_in(url, username, password)
-        if not remember:  # the token stays in memory for this run only
-            self.core.credentials.delete(account.server_url, account.username)
-        if self.window is not None:
-            return []
-        return self.core.fetch_campaigns()
+    def _sign_in(
+        self,
+        url: str,
+        username: str,
+        password: str,
+        remember: bool,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        """Sign in, then (before the caller screen is up) fetch the campaigns."""
+
+        def signed_in(_: object) -> None:
+            if self.window is not None:  # signed in again mid-session: keep calling
+                on_done([])
+            else:
+                self.core.begin_fetch_campaigns(on_done, on_error)
+
+        self.core.begin_sign_in(url, username, password, remember, signed_in, on_error)
 
     @Slot(object)
     def _on_fatal(self, exc: BaseException) -> None:
@@ -171,6 +195,11 @@ class Launcher(QObject):
         picker.activateWindow()
 
     def open_caller_screen(self, campaign: Campaign) -> None:
+        try:
+            self.core.choose_campaign(campaign.id)
+        except ApiError as exc:  # signed out meanwhile
+            self.ask_sign_in(error_sentence(exc))
+            return
         self.model = CallerViewModel(self.core, campaign)
         self.window = MainWindow(self.model, self.settings)
         self.window.session_ended.connect(lambda: self.finished.emit(0))
@@ -204,7 +233,8 @@ class Launcher(QObject):
                                  "results; you can keep calling meanwhile."))
 
     def close(self) -> None:
-        """At exit: stop the sync thread and the practice server."""
+        """At exit: stop the core (its task thread and sync thread, waiting for both:
+        no job of ours outlives this), then the practice server."""
         for widget in (self.splash, self.sign_in_dialog):
             if widget is not None:
                 widget.close()

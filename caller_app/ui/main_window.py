@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         if splitter is not None:
             self.screen_.splitter.restoreState(splitter)
         self.screen_.progress.leaderboard_opt_in.setChecked(
-            self.settings.value("main/leaderboard", False, type=bool)
+            bool(self.settings.value("main/leaderboard", False, type=bool))
         )
 
     def save_layout(self) -> None:

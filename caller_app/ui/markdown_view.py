@@ -43,7 +43,7 @@ def fill_placeholders(template: str, values: Mapping[str, str]) -> str:
 def render_markdown(text: str, values: Mapping[str, str] | None = None) -> str:
     """Markdown (with optional placeholders) -> HTML that holds no raw HTML from input."""
     source = fill_placeholders(text, values) if values else text
-    return _md.render(source)
+    return str(_md.render(source))
 
 
 class SafeTextBrowser(QTextBrowser):
@@ -62,7 +62,7 @@ class SafeTextBrowser(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.anchorClicked.connect(self._on_anchor)
 
-    def loadResource(self, _type: int, _name: QUrl) -> object:
+    def loadResource(self, _type: int, _name: QUrl | str) -> object:
         return None
 
     def set_markdown(self, text: str, values: Mapping[str, str] | None = None) -> None:

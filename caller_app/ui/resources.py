@@ -14,7 +14,7 @@ def resources_dir() -> Path:
     """The `resources/` folder: the `caller_resources` package when installed (and
     complete), else the source tree's."""
     try:
-        import caller_resources  # type: ignore[import-not-found]
+        import caller_resources
 
         for folder in caller_resources.__path__:
             if (Path(folder) / "icons").is_dir():

@@ -49,12 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     out = Path(argv[0]) if argv else REPO / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(["screenshots"])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(["screenshots"])
     app.setFont(QFont("DejaVu Sans", 10))
 
+    from caller_app import paths
     from caller_app.app import CallerCore
     from caller_app.practice import DEMO_PASSWORD, DEMO_USERNAME, PracticeServer
     from caller_app.store import Store
+    from caller_app.sync import SyncPolicy
     from caller_app.ui.launcher import ui_settings
     from caller_app.ui.main_window import MainWindow
     from caller_app.ui.signin_dialog import SignInDialog
@@ -70,11 +73,12 @@ def main(argv: list[str] | None = None) -> int:
         grab(dialog, out / "sign-in.png")
         dialog.close()
 
-        core = CallerCore(Store(data / "app.sqlite3"), watch_network=False,
-                          engine_options={"backoff_base": 5.0, "backoff_cap": 20.0,
-                                          "progress_every_s": 1.0})
+        core = CallerCore(Store(data / paths.DB_FILE), watch_network=False,
+                          sync_policy=SyncPolicy(backoff_base=5.0, backoff_cap=20.0,
+                                                 progress_every_s=1.0))
         core.sign_in(server.url, DEMO_USERNAME, DEMO_PASSWORD)
         campaign = core.fetch_campaigns()[0]
+        core.choose_campaign(campaign.id)
         model = CallerViewModel(core, campaign)
         window = MainWindow(model, ui_settings(data))
         model.refresh()
@@ -89,9 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         wait_until(lambda: "made 5 calls" in screen.progress.team.text())
         screen.form.outcomes.choose("answered")
         survey = screen.form.survey
-        survey.box("voting_intention").options()[2].setChecked(True)
-        survey.box("buses_importance").options()[3].setChecked(True)
-        survey.box("top_issues").options()[0].setChecked(True)
+        for key, option in (("voting_intention", 2), ("buses_importance", 3), ("top_issues", 0)):
+            box = survey.box(key)
+            assert box is not None
+            box.options()[option].setChecked(True)
         screen.form.notes.setPlainText("Happy to take a leaflet.")
         grab(window, out / "caller-light.png")
         apply_theme(app, "dark")
@@ -106,10 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         grab(window, out / "offline.png")
 
         window.end_session()
-        assert window.summary is not None
-        wait_until(lambda: "Handing back" not in window.summary.released.text(), timeout=60)
-        grab(window.summary, out / "session-summary.png")
-        window.summary.accept()
+        summary = window.summary
+        assert summary is not None
+        wait_until(lambda: "Handing back" not in summary.released.text(), timeout=60)
+        grab(summary, out / "session-summary.png")
+        summary.accept()
         core.shutdown()
     return 0
 

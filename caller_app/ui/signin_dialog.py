@@ -8,6 +8,7 @@ plain sentence shown above the buttons.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -100,7 +101,7 @@ class SignInDialog(QDialog):
         model.succeeded.connect(self._on_succeeded)
         (self.password if username else self.username).setFocus()
 
-    def showEvent(self, event) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         target = self.password if self.username.text() else self.username
         if not self.server.text():

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caller_app.domain.contract import CLOSED_KINDS, QuestionKind
 from caller_app.domain.models import Answer, Question
 
 MAX_TEXT_ANSWER = 2000
@@ -62,12 +63,12 @@ class QuestionBox(QFrame):
         self.group: QButtonGroup | None = None
         self.checks: list[QCheckBox] = []
         self.text: QLineEdit | None = None
-        horizontal = question.kind == "scale"
+        horizontal = question.kind == QuestionKind.SCALE
         layout = QHBoxLayout() if horizontal else QGridLayout()
         outer.addLayout(layout)
         columns = 1 if len(question.options) <= 3 else GRID_COLUMNS
         place = _placer(layout, columns)
-        if question.kind in ("single", "scale"):
+        if question.kind in CLOSED_KINDS:
             self.group = QButtonGroup(self)
             self.group.setExclusive(True)
             for option in question.options:
@@ -75,7 +76,7 @@ class QuestionBox(QFrame):
                 button.setAccessibleName(f"{question.text}: {option}")
                 self.group.addButton(button)
                 place(button)
-        elif question.kind == "multi":
+        elif question.kind == QuestionKind.MULTI:
             for option in question.options:
                 box = QCheckBox(option)
                 box.setAccessibleName(f"{question.text}: {option}")

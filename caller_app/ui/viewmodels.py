@@ -1,7 +1,8 @@
 """View models: the only UI objects that talk to the core.
 
-`SignInModel` signs in on the thread pool and reports back with signals.
-`CallerViewModel` wraps a `CallerCore` for the caller screen: it turns widget
+`SignInModel` starts a sign-in (the core runs it on its task thread) and reports back
+with signals. `CallerViewModel` wraps a `CallerCore` whose calling session has been
+started (`CallerCore.choose_campaign`) for the caller screen: it turns widget
 actions into drafts for the store (a local write, no network) and core signals into
 what the widgets show. Results leave the machine only through the sync engine.
 """
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
 from caller_app.domain.calling_hours import CallingWindow
+from caller_app.domain.errors import ExpectedFailure
 from caller_app.domain.models import (
     Account,
     Answer,
@@ -30,7 +32,6 @@ from caller_app.domain.models import (
     SyncStatus,
 )
 from caller_app.ui.status_bar import smooth_status
-from caller_app.ui.tasks import run_in_background
 
 if TYPE_CHECKING:
     from caller_app.app import CallerCore
@@ -43,11 +44,18 @@ CLOSING_SOON = dt.timedelta(minutes=30)  # from then on the closing time is also
 HOURS_RECHECK_MS = 60_000
 
 
-def error_sentence(exc: BaseException) -> str:
-    """The volunteer-facing sentence for a failure; a bug is logged with its traceback."""
-    from caller_app.api.errors import ApiError
+# Starts a sign-in: (url, username, password, remember, on_done, on_error); the
+# callbacks run on the GUI thread.
+StartSignIn = Callable[
+    [str, str, str, bool, Callable[[Any], None], Callable[[BaseException], None]], None
+]
 
-    if isinstance(exc, ApiError):
+
+def error_sentence(exc: BaseException) -> str:
+    """The volunteer-facing sentence for a failure; a bug is logged with its traceback.
+
+    Expected failures (the server, the network, the local disk) carry their sentence."""
+    if isinstance(exc, ExpectedFailure):
         return str(exc)
     log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
     return QCoreApplication.translate(
@@ -56,15 +64,15 @@ def error_sentence(exc: BaseException) -> str:
 
 
 class SignInModel(QObject):
-    """Runs `sign_in(url, username, password, remember)` off the GUI thread."""
+    """Asks `start_sign_in` to sign in (off the GUI thread) and says how it went."""
 
     busy_changed = Signal(bool)
     failed = Signal(str)
     succeeded = Signal(object)
 
-    def __init__(self, sign_in: Callable[[str, str, str, bool], Any]) -> None:
+    def __init__(self, start_sign_in: StartSignIn) -> None:
         super().__init__()
-        self._sign_in = sign_in
+        self._start = start_sign_in
         self.busy = False
         self.result: Any = None
 
@@ -72,11 +80,7 @@ class SignInModel(QObject):
         if self.busy:
             return
         self._set_busy(True)
-        run_in_background(
-            lambda: self._sign_in(url, username, password, remember),
-            self._on_done,
-            self._on_error,
-        )
+        self._start(url, username, password, remember, self._on_done, self._on_error)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -117,10 +121,11 @@ class CallerViewModel(QObject):
             raise RuntimeError("the caller screen needs a signed-in account")
         self.account: Account = account
         self.campaign = campaign
-        core.choose_campaign(campaign.id)
+        if core.campaign_id != campaign.id:
+            raise RuntimeError("choose the campaign on the core first")
         self.script: Script | None = core.script()
         self.contact: Contact | None = core.current_contact()
-        self.status = SyncStatus(Connectivity.ONLINE, waiting=core.store.waiting_count())
+        self.status = SyncStatus(Connectivity.ONLINE, waiting=core.waiting_count())
         self._last: tuple[Result, Contact] | None = None
         self._correcting: Result | None = None
         self._empty_reason = self.tr("Fetching more contacts…")
@@ -248,7 +253,7 @@ class CallerViewModel(QObject):
         if undone is not None and undone.supersedes is not None:
             # An unsent correction was taken back: the result it corrected still
             # stands, so the next save must correct that one again, not add a call.
-            self._correcting = self.core.store.result(undone.supersedes) or replace(
+            self._correcting = self.core.result(undone.supersedes) or replace(
                 undone, id=undone.supersedes, supersedes=None
             )
             self.contact = contact
@@ -299,7 +304,7 @@ class CallerViewModel(QObject):
         """The engine uploaded what it could and gave contacts back: final numbers."""
         if self._session_id is not None:
             try:
-                self._last_stats = self.core.store.session_stats(self._session_id)
+                self._last_stats = self.core.session_stats(self._session_id) or self._last_stats
             except Exception:  # the summary keeps the numbers it has
                 log.exception("reading the final session stats failed")
         self.stats_changed.emit(self._last_stats)
@@ -494,13 +499,15 @@ class CallerViewModel(QObject):
 
     def _count_waiting(self) -> None:
         """The outbox changed here: say so at once, not when the engine next reports."""
-        waiting = self.core.store.waiting_count()
+        waiting = self.core.waiting_count()
         if waiting != self.status.waiting:
             self.status = replace(self.status, waiting=waiting)
             self.status_changed.emit(self.status)
 
     def _store_problem(self, exc: Exception) -> str:
-        log.error("saving a result failed: %s", type(exc).__name__)
-        return self.tr(
-            "Could not save on this computer ({problem}). Nothing was lost: try again."
-        ).format(problem=type(exc).__name__)
+        """The store's own sentence (disk full, locked); anything else is a bug, logged."""
+        if isinstance(exc, ExpectedFailure):
+            log.error("saving a result failed: %s", exc)
+            return str(exc)
+        log.error("saving a result failed", exc_info=(type(exc), exc, exc.__traceback__))
+        return self.tr("Could not save on this computer. Nothing was lost: try again.")

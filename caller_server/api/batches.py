@@ -104,7 +104,11 @@ def renew(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession) -> 
         lease_expires_in_s=view.lease_expires_in_s,
         contact_ids=view.contact_ids,
         recovering_until=recovering,
-        campaign_status=status,
+        campaign_status="active"
+        if status == "active"
+        else "paused"
+        if status == "paused"
+        else "closed",
     )
 
 

@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from caller_server.contract import MAX_RESULTS_PER_REQUEST
+
 CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -103,7 +105,9 @@ def install(app: FastAPI) -> None:
         errors = list(exc.errors())
         if _too_many_results(errors):
             return error_response(
-                413, "payload_too_large", "At most 200 results may be sent in one request."
+                413,
+                "payload_too_large",
+                f"At most {MAX_RESULTS_PER_REQUEST} results may be sent in one request.",
             )
         message = " ".join(_describe(e) for e in errors[:3]) or "The request is invalid."
         return error_response(422, "validation_error", message)

@@ -25,6 +25,18 @@ from pydantic import (
     StrictStr,
 )
 
+from caller_server.contract import (
+    MAX_ANSWERS,
+    MAX_BATCH_SIZE,
+    MAX_CHECK_IDS,
+    MAX_CHOICE_LENGTH,
+    MAX_CODE_LENGTH,
+    MAX_NOTES_LENGTH,
+    MAX_RELEASE_IDS,
+    MAX_RESULTS_PER_REQUEST,
+    MAX_TEXT_ANSWER_LENGTH,
+    QuestionKind,
+)
 from caller_server.timeutil import iso_z
 
 
@@ -156,7 +168,7 @@ class CampaignsOut(BaseModel):
 class QuestionOut(BaseModel):
     key: str
     text: str
-    kind: Literal["single", "multi", "scale", "text"]
+    kind: QuestionKind
     options: list[str]
 
 
@@ -181,7 +193,7 @@ class ScriptOut(BaseModel):
 
 
 class BatchIn(BaseModel):
-    size: Annotated[StrictInt, Field(ge=1, le=50)]
+    size: Annotated[StrictInt, Field(ge=1, le=MAX_BATCH_SIZE)]
     request_id: Uuid
 
 
@@ -230,27 +242,33 @@ class RenewOut(BaseModel):
 
 
 class ReleaseIn(BaseModel):
-    contact_ids: Annotated[list[Id], Field(max_length=1000)] | None = None
+    contact_ids: Annotated[list[Id], Field(max_length=MAX_RELEASE_IDS)] | None = None
 
 
 class ReleaseOut(BaseModel):
     released: int
 
 
-TextAnswer = Annotated[CleanStr, Field(max_length=2000)]
+TextAnswer = Annotated[CleanStr, Field(max_length=MAX_TEXT_ANSWER_LENGTH)]
 Answer = (
-    TextAnswer | Annotated[list[Annotated[CleanStr, Field(max_length=500)]], Field(max_length=100)]
+    TextAnswer
+    | Annotated[
+        list[Annotated[CleanStr, Field(max_length=MAX_CHOICE_LENGTH)]],
+        Field(max_length=MAX_ANSWERS),
+    ]
 )
-AnswerKey = Annotated[CleanStr, Field(min_length=1, max_length=64)]
+AnswerKey = Annotated[CleanStr, Field(min_length=1, max_length=MAX_CODE_LENGTH)]
 
 
 class ResultIn(BaseModel):
     id: Uuid
     batch_id: Id
     contact_id: Id
-    outcome: Annotated[CleanStr, Field(min_length=1, max_length=64)]
-    answers: Annotated[dict[AnswerKey, Answer], Field(max_length=100)] = Field(default_factory=dict)
-    notes: Annotated[NotesStr, Field(max_length=4000)] = ""
+    outcome: Annotated[CleanStr, Field(min_length=1, max_length=MAX_CODE_LENGTH)]
+    answers: Annotated[dict[AnswerKey, Answer], Field(max_length=MAX_ANSWERS)] = Field(
+        default_factory=dict
+    )
+    notes: Annotated[NotesStr, Field(max_length=MAX_NOTES_LENGTH)] = ""
     started_at: TsIn
     duration_s: Annotated[StrictInt, Field(ge=0, le=7 * 24 * 3600)]
     recorded_at: TsIn | None = None
@@ -260,11 +278,11 @@ class ResultIn(BaseModel):
 
 
 class ResultsIn(BaseModel):
-    results: Annotated[list[ResultIn], Field(max_length=200)]
+    results: Annotated[list[ResultIn], Field(max_length=MAX_RESULTS_PER_REQUEST)]
 
 
 class CheckIn(BaseModel):
-    ids: Annotated[list[Uuid], Field(max_length=1000)]
+    ids: Annotated[list[Uuid], Field(max_length=MAX_CHECK_IDS)]
 
 
 class CheckOut(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -194,7 +194,7 @@ async def create_from_file(request: Request, user: User, form: Form) -> Response
             error = "The file is not UTF-8 text; save it as UTF-8."
         except CampaignFileError as exc:
             error = str(exc)
-    if spec is None:
+    if spec is None or not isinstance(upload, UploadFile):
         return render(
             request,
             "campaign_form.html",
@@ -256,7 +256,7 @@ def edit_campaign(request: Request, user: User, campaign_id: int, notice: str = 
 
 def _preview(
     campaign: Campaign, values: dict[str, str], contact: Contact | None, volunteer: str
-) -> dict:
+) -> dict[str, Any]:
     sample = forms.sample_values(campaign, contact, volunteer)
     return {
         "from_contact": contact is not None,
@@ -367,6 +367,7 @@ def duplicate(request: Request, user: User, _form: Form, campaign_id: int) -> Re
         spec = parse_campaign(forms.campaign_toml(source), "campaign")
         copy_id = create_campaign(session, spec)
         copy = session.get(Campaign, copy_id)
+        assert copy is not None  # created just above, in this transaction
         copy.name = (f"{source.name} (copy)")[:200]
         copy.script = source.script  # outcomes exactly as the source has them
         copy.script_version = source.script_version

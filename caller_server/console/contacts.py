@@ -15,6 +15,7 @@ import secrets
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -156,7 +157,7 @@ def _save(user: Organiser, upload_id: str, data: bytes, filename: str) -> None:
             out.write(content)
 
 
-def _meta(user: Organiser, upload_id: str) -> dict:
+def _meta(user: Organiser, upload_id: str) -> dict[str, Any]:
     path = _path(user, upload_id, ".json")
     return json.loads(path.read_text()) if path.exists() else {}
 

@@ -117,7 +117,9 @@ def campaign_toml(campaign: Campaign) -> str:
     return "\n".join(lines) + "\n\n" + values["blocks"]
 
 
-def sample_values(campaign: Campaign, contact: Contact | None, volunteer_name: str) -> dict:
+def sample_values(
+    campaign: Campaign, contact: Contact | None, volunteer_name: str
+) -> dict[str, Any]:
     """Placeholder values for the preview: a real contact's when there is one."""
     values = {
         "first_name": contact.first_name if contact else "Ada",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request
@@ -26,7 +27,7 @@ router = APIRouter()
 REFRESH_S = 5
 
 
-def _context(request: Request, campaign_id: int) -> dict:
+def _context(request: Request, campaign_id: int) -> dict[str, Any]:
     with db(request, read=True) as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:

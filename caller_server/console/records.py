@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
@@ -109,7 +110,7 @@ def audit_page(request: Request, user: User, campaign: str = "") -> HTMLResponse
     )
 
 
-def _detail(detail: dict) -> str:
+def _detail(detail: dict[str, Any]) -> str:
     """`key: value` pairs; the log holds ids, counts and file names only (audit.py)."""
     parts = []
     for key, value in detail.items():

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import phonenumbers
 
@@ -81,7 +82,7 @@ def _delimiter(text: str) -> str:
     return ","
 
 
-def read_table(text: str, source: str = "contacts file") -> tuple[list[str], Iterator]:
+def read_table(text: str, source: str = "contacts file") -> tuple[list[str], Iterator[Any]]:
     """The header (checked) and an iterator of (line number, cells) for each data row."""
     text = text.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)

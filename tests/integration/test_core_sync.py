@@ -20,6 +20,7 @@ from caller_app.app import CallerCore
 from caller_app.credentials import Credentials
 from caller_app.domain.models import Account, Connectivity, Contact, ResultDraft
 from caller_app.store import Store
+from caller_app.sync import SyncPolicy
 from caller_server.models import Campaign as ServerCampaign
 from caller_server.models import Contact as ServerContact
 from caller_server.models import Result as ServerResult
@@ -52,7 +53,10 @@ class Harness:
         self.qtbot, self.server, self.seeded = qtbot, server, seeded
         self.store = Store(path / "caller-app.sqlite3")
         self.core = CallerCore(
-            self.store, Credentials(), engine_options={**FAST, **engine}, watch_network=False
+            self.store,
+            Credentials(),
+            sync_policy=SyncPolicy(**{**FAST, **engine}),
+            watch_network=False,
         )
         self.statuses: list = []
         self.signed_out: list = []
@@ -358,7 +362,7 @@ def test_a_restarted_app_resumes_and_delivers_what_was_queued(make, qtbot) -> No
     h.wait(lambda: h.core.remaining() >= 3)
     h.core.shutdown()  # the app quits; the next calls are recorded with no engine
     queued = [h.store.record(draft(h.store.next_contact(h.cid), "busy")).id for _ in range(2)]
-    again = CallerCore(h.store, Credentials(), engine_options=FAST, watch_network=False)
+    again = CallerCore(h.store, Credentials(), sync_policy=SyncPolicy(**FAST), watch_network=False)
     try:
         assert again.resume() == h.store.account()  # the token came from the keyring
         again.choose_campaign(h.cid)

@@ -21,6 +21,7 @@ from caller_app.app import CallerCore
 from caller_app.credentials import Credentials
 from caller_app.domain.models import Contact, ResultDraft
 from caller_app.store import DELIVERED, Store
+from caller_app.sync import SyncPolicy
 from caller_server.models import Result as ServerResult
 from tests.support.clock import MovableClock
 from tests.support.faultproxy import Fault, FaultProxy
@@ -63,7 +64,10 @@ class App:
         self.clock = MovableClock()
         self.store = Store(path / "caller-app.sqlite3", clock=self.clock)
         self.core = CallerCore(
-            self.store, Credentials(), engine_options={**FAST, **engine}, watch_network=False
+            self.store,
+            Credentials(),
+            sync_policy=SyncPolicy(**{**FAST, **engine}),
+            watch_network=False,
         )
         self.lost: list[int] = []
         self.core.contacts_lost.connect(self.lost.append)

@@ -25,6 +25,7 @@ from caller_app.credentials import Credentials
 from caller_app.domain.models import ResultDraft
 from caller_app.logs import setup_logging
 from caller_app.store import Store
+from caller_app.sync import SyncPolicy
 from tests.support.corekit import FAST_SYNC, fast_session, wait_for
 from tests.support.faultproxy import Fault, FaultProxy
 from tests.support.keyring_backend import memory_keyring
@@ -96,7 +97,7 @@ def test_sign_out_leaves_no_contact_data(qapp, live, tmp_path):
         core = CallerCore(
             store,
             Credentials(),
-            engine_options=FAST_SYNC,
+            sync_policy=SyncPolicy(**FAST_SYNC),
             watch_network=False,
             api_factory=lambda url: ApiClient(url, fast_session()),
         )

@@ -21,6 +21,7 @@ from caller_app.credentials import Credentials
 from caller_app.domain.models import ResultDraft
 from caller_app.logs import setup_logging
 from caller_app.store import Store
+from caller_app.sync import SyncPolicy
 from caller_server.models import Campaign
 from tests.integration.test_privacy import files_to_search, leaks, live  # noqa: F401 - fixture
 from tests.support.corekit import FAST_SYNC, fast_session, wait_for
@@ -50,7 +51,8 @@ def test_release_and_finished_batches_leave_no_contact_data(qapp, live, tmp_path
     store = Store(db)
     options = {**FAST_SYNC, "prefetch_below": 1}
     with memory_keyring():
-        core = CallerCore(store, Credentials(), engine_options=options, watch_network=False,
+        core = CallerCore(store, Credentials(), sync_policy=SyncPolicy(**options),
+                          watch_network=False,
                           api_factory=lambda url: ApiClient(url, fast_session()))
         ended: list[int] = []
         core.session_ended.connect(ended.append)

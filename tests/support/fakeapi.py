@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from caller_app.api import Offline, Rejected
 from caller_app.domain.models import (
@@ -23,6 +23,9 @@ from caller_app.domain.models import (
     TeamProgress,
     UploadReply,
 )
+
+if TYPE_CHECKING:
+    from caller_app.sync.port import ApiPort
 
 LEASE_S = 45 * 60
 
@@ -61,6 +64,9 @@ class FakeApi:
     # -- the ApiClient interface ----------------------------------------------------------
     def close(self) -> None:
         pass
+
+    def abort(self) -> None:
+        self.offline = True  # like the real client: every later call fails
 
     def script(self, campaign_id: int, etag: str | None = None) -> tuple[Script, str] | None:
         self._enter("script", campaign_id)
@@ -116,3 +122,9 @@ class FakeApi:
     def logout(self) -> None:
         self._enter("logout")
         self.token = None
+
+
+if TYPE_CHECKING:  # mypy proves the fake fits the port the sync steps use
+
+    def _fake_fits(fake: FakeApi) -> ApiPort:
+        return fake

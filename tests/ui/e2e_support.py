@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from caller_app.app import CallerCore
 from caller_app.store import Store
+from caller_app.sync import SyncPolicy
 from caller_app.ui.launcher import Launcher
 from caller_server.server import EmbeddedServer
 from tests.support.server import Api, create_schema, dispose_engine
@@ -62,7 +63,7 @@ def make_launcher() -> Iterator:
     def make(data_dir: Path, url: str | None) -> Launcher:
         data_dir.mkdir(parents=True, exist_ok=True)
         core = CallerCore(Store(data_dir / "app.sqlite3"), watch_network=False,
-                          engine_options=ENGINE_OPTIONS)
+                          sync_policy=SyncPolicy(**ENGINE_OPTIONS))
         launcher = Launcher(data_dir, url, core=core)
         made.append(launcher)
         return launcher

@@ -53,6 +53,7 @@ def make_model(
     store.save_campaigns([campaign])
     store.add_batch(1, campaign.id, now + dt.timedelta(hours=12), contacts(n))
     core = LocalCore(store, Credentials(), watch_network=False)
+    core.choose_campaign(campaign.id)  # the launcher's job, not the view model's
     return CallerViewModel(core, campaign), core, clock
 
 

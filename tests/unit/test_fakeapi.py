@@ -46,3 +46,11 @@ def test_renewals_failures_and_offline() -> None:
     with pytest.raises(Offline):
         api.script(7)
     assert api.names() == ["renew", "renew", "progress", "progress", "script"]
+
+
+def test_abort_refuses_every_later_call_like_the_real_client() -> None:
+    api = FakeApi(MovableClock(NOW, frozen=True))
+    api.abort()
+    with pytest.raises(Offline):
+        api.lease(7, 5, "req-1")
+    assert api.names() == ["lease"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from caller_app.api import ProtocolError, Rejected, ServerError, Throttled
+from caller_app.api import ProtocolError, Rejected, ServerError, SignedOut, Throttled
 from caller_app.domain.models import (
     Account,
     Campaign,
@@ -25,7 +25,8 @@ from caller_app.domain.models import (
     ResultDraft,
 )
 from caller_app.store import DELIVERED, PENDING, REJECTED, Store
-from caller_app.sync import SyncEngine, tasks
+from caller_app.sync import SyncEngine
+from caller_app.sync.engine import _Ask
 from caller_app.sync.schedule import Step
 from tests.support.clock import MovableClock
 from tests.support.fakeapi import LEASE_S, FakeApi
@@ -432,7 +433,7 @@ def test_signing_out_checks_before_the_wipe_and_keeps_what_it_cannot_confirm(
     first, second = rig.record(), rig.record()
     rig.cycle()
     del rig.api.held[second]
-    tasks.end_session(rig.engine, logout=True)
+    rig.engine.steps.end_session(logout=True)
     assert rig.api.names()[-4:] == ["check_results", "post_results", "check_results", "logout"]
     rig.store.wipe_account_data()
     assert rig.store.results() == []  # all confirmed: nothing of theirs is kept
@@ -442,7 +443,7 @@ def test_signing_out_checks_before_the_wipe_and_keeps_what_it_cannot_confirm(
     third = rig.record()
     rig.cycle()
     rig.api.offline = True
-    tasks.end_session(rig.engine, logout=True)
+    rig.engine.steps.end_session(logout=True)
     rig.store.wipe_account_data()
     assert [r.id for r in rig.store.results(DELIVERED)] == [third]
     assert first != second
@@ -457,3 +458,73 @@ def test_the_lease_proof_goes_from_contact_to_result_to_payload(rig: Rig) -> Non
     c = person(1, 1)
     fix = rig.store.record_correction(result_id, ResultDraft(c.id, 1, CID, "answered", NOW, 30))
     assert fix.lease_proof == "proof-1-1"  # its original's proof, contact gone or not
+
+
+# --- 7. the policy, backoff, release and sign-out, decided against FakeApi -------------
+
+
+def test_a_whole_cycle_offline_backs_off_within_the_policy_and_renews_first_after(
+    rig: Rig,
+) -> None:
+    rig.store.add_batch(1, CID, NOW + dt.timedelta(minutes=45), [person(i, 1) for i in (1, 2)])
+    rig.record()
+    rig.api.offline = True
+    retries = []
+    for _ in range(6):
+        rig.cycle()
+        status = rig.statuses[-1]
+        assert status.connectivity is Connectivity.OFFLINE
+        retries.append(status.retry_in_s)
+    cap = rig.engine.policy.backoff_cap
+    assert all(0 <= r <= cap for r in retries)
+    rig.api.offline = False
+    rig.clock.advance(seconds=cap)
+    calls = rig.cycle()
+    assert calls.index("renew") < calls.index("post_results")
+    assert rig.store.waiting_count() == 0
+
+
+def test_the_policy_caps_the_batch_asked_for(rig: Rig) -> None:
+    rig.store.save_campaigns([campaign(batch_size=80, max_held_contacts=500)])
+    rig.cycle()
+    assert [arg for name, arg in rig.api.calls if name == "lease"] == [50]
+    engine = rig.new_engine(max_batch_size=30)
+    engine.schedule.reset(Step.LEASE)
+    rig.cycle()
+    assert [arg for name, arg in rig.api.calls if name == "lease"][-1] == 30
+
+
+def test_released_batches_are_given_back_and_forgotten_even_when_gone(rig: Rig) -> None:
+    for batch_id in (1, 2):
+        rig.store.add_batch(
+            batch_id, CID, NOW + dt.timedelta(minutes=45), [person(batch_id * 10, batch_id)]
+        )
+        rig.store.release_batch(batch_id)
+    rig.api.fail("release", Rejected("Not found.", status=404, code="not_found"))
+    rig.cycle()
+    assert [arg for name, arg in rig.api.calls if name == "release"] == [1, 2]
+    assert rig.store.batches_to_release() == []
+    rig.api.fail("release", ServerError(status=502))
+    rig.store.add_batch(3, CID, NOW + dt.timedelta(minutes=45), [person(30, 3)])
+    rig.store.release_batch(3)
+    rig.engine.schedule.reset(Step.RELEASE)
+    rig.cycle()
+    assert [b for b, _ in rig.store.batches_to_release()] == [3]  # kept for the next try
+
+
+def test_a_401_signs_out_keeps_the_results_and_waits_for_a_token(rig: Rig) -> None:
+    rig.store.add_batch(1, CID, NOW + dt.timedelta(minutes=45), [person(1, 1)])
+    result_id = rig.record()
+    signed_out: list[bool] = []
+    rig.engine.signed_out.connect(lambda: signed_out.append(True))
+    rig.api.fail("post_results", SignedOut())
+    rig.cycle()
+    assert signed_out == [True]
+    assert rig.statuses[-1].connectivity is Connectivity.SIGNED_OUT
+    assert [r.id for r in rig.store.results(PENDING)] == [result_id]
+    assert rig.cycle() == []  # quiet until signed in again
+    rig.engine._on_request(_Ask.TOKEN, "new-token")
+    rig.engine._timer = None  # the test runs the cycles itself
+    rig.cycle()
+    assert rig.api.token == "new-token"
+    assert [r.id for r in rig.store.results(DELIVERED)] == [result_id]

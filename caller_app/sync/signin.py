@@ -1,0 +1,54 @@
+"""The network half of signing in and out: blocking, safe on any thread, no Qt.
+
+`CallerCore` runs these on its task thread (or in place, for scripts and tests) and
+applies what they return on the GUI thread: saving the account, the keyring, the wipe.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from caller_app.api import ApiClient, ApiError
+from caller_app.domain.models import Account
+from caller_app.store import Store
+
+from .reconcile import check_delivered
+
+log = logging.getLogger(__name__)
+
+
+def other_person(previous: Account, account: Account) -> bool:
+    """Someone else (or another server) signed in on this computer."""
+    return (previous.server_url, previous.username) != (account.server_url, account.username)
+
+
+def log_in(
+    store: Store,
+    api: ApiClient,
+    old_api: ApiClient | None,
+    username: str,
+    password: str,
+    previous: Account | None,
+    old_token: str | None,
+) -> tuple[str, Account]:
+    """Check the server version and sign in. Someone else signing in: the server is
+    first asked whether it holds each of the previous volunteer's delivered results,
+    before the core wipes them."""
+    api.health()
+    token, account = api.login(username.strip(), password)
+    if old_api is not None and previous is not None and other_person(previous, account):
+        check_before_wipe(store, old_api, old_token)
+    return token, account
+
+
+def check_before_wipe(store: Store, api: ApiClient, token: str | None) -> None:
+    """Ask the server whether it holds each delivered result, before a wipe. Confirmed
+    ones may then be deleted; missing ones go back to the outbox. When the check cannot
+    run (offline, token gone) the wipe keeps them all."""
+    if not token:
+        return
+    api.token = token
+    try:
+        check_delivered(store, api)
+    except ApiError as exc:
+        log.info("results check before wiping skipped (%s)", type(exc).__name__)
