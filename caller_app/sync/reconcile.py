@@ -6,8 +6,9 @@ the ids reported missing go back to the outbox (same id, same payload) and are s
 again. Pure Python: the sync engine runs it at session start, CallerCore before it
 wipes local data.
 
-A server that says it is `recovering` (restored a moment ago) may also have lost
-results it had confirmed: then every result of the last `KEPT_FOR` is checked.
+A backup older than a check has lost results the server had confirmed, so every
+check also covers every result of the last `KEPT_FOR`; a server that says it is
+`recovering` (restored a moment ago) gets a check at once, not at the next start.
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ log = logging.getLogger(__name__)
 KEPT_FOR = dt.timedelta(hours=48)
 
 
-def check_delivered(store: Store, api: ApiPort, *, after_restore: bool = False) -> int:
-    """Check every unconfirmed delivered result (every one of the last `KEPT_FOR` after
-    a restore); returns how many went back to pending."""
-    if after_restore:
-        ids = store.kept_delivered_ids(store.clock() - KEPT_FOR)
-    else:
-        ids = store.unconfirmed_ids()
+def check_delivered(store: Store, api: ApiPort) -> int:
+    """Check every delivered result not yet confirmed, and every one of the last
+    `KEPT_FOR` even if confirmed (a backup older than the confirmation lost it too: an
+    app that missed the recovery window still sends it back at its next start); returns
+    how many went back to pending. One request per 1,000 ids: cheap at session start."""
+    recent = store.kept_delivered_ids(store.clock() - KEPT_FOR)
+    ids = list(dict.fromkeys([*store.unconfirmed_ids(), *recent]))
     returned = 0
     for start in range(0, len(ids), MAX_CHECK_IDS):
         chunk = ids[start : start + MAX_CHECK_IDS]

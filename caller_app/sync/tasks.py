@@ -273,7 +273,7 @@ class SyncSteps:
         renewal said so): give it back every result it may have lost (once per recovery
         window), then lease when it opens."""
         if self.recovery_checked_for != opens_at:
-            sent_again = check_delivered(self.store, self.api, after_restore=True)
+            sent_again = check_delivered(self.store, self.api)
             self.recovery_checked_for = opens_at
             log.info("server recovering from a backup: %d results to send again", sent_again)
             # The restored server may have forgotten leases too: hear which are still ours.
