@@ -364,14 +364,22 @@ class ContractMachine(RuleBasedStateMachine):
         if all(a.online for a in self.apps):  # then each has uploaded (settle) and heard
             missing = set(committed) - set(ids)
             assert not missing, f"{len(missing)} committed results are not on the server"
-        superseded = {r.supersedes for r in rows if r.supersedes}
-        calls = sum(1 for r in rows if r.id not in superseded)
         api = Api.login(self.server.url, self.apps[0].username, PASSWORD)
+        seen: list[tuple[int, int]] = []
+
+        def tally_matches() -> bool:
+            """The tally equals the calls net of corrections, read after it: an upload
+            still in flight (a re-send after a restart) may land between two reads."""
+            team = api.get(f"/campaigns/{self.cid}/progress").json()["team"]["calls"]
+            rows = self.server_rows()
+            superseded = {r.supersedes for r in rows if r.supersedes}
+            seen.append((team, sum(1 for r in rows if r.id not in superseded)))
+            return seen[-1][0] == seen[-1][1]
+
         try:
-            team = api.get(f"/campaigns/{self.cid}/progress").json()["team"]
+            wait_for(tally_matches, 10, f"the tally to equal the calls (tally, calls): {seen}")
         finally:
             api.close()
-        assert team["calls"] == calls
 
     def teardown(self) -> None:
         try:
