@@ -377,7 +377,9 @@ class ContractMachine(RuleBasedStateMachine):
             return seen[-1][0] == seen[-1][1]
 
         try:
-            wait_for(tally_matches, 10, f"the tally to equal the calls (tally, calls): {seen}")
+            wait_for(tally_matches, 10, "the tally to equal the calls net of corrections")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; (tally, calls) read: {seen[-5:]}") from None
         finally:
             api.close()
 
