@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from caller_app.domain.errors import ExpectedFailure
@@ -244,34 +244,24 @@ class Outbox:
     # -- reconciliation: does the server still hold what it accepted? -------------------
     def unconfirmed_ids(self) -> list[str]:
         """Delivered results of the signed-in account not yet confirmed by a check."""
-        with self._read() as s:
-            return list(
-                s.scalars(
-                    select(ResultRow.id)
-                    .where(
-                        ResultRow.state == DELIVERED,
-                        ResultRow.confirmed_at.is_(None),
-                        ResultRow.owner == self._owner(s),
-                    )
-                    .order_by(ResultRow.seq)
-                )
-            )
+        return self._delivered_ids(ResultRow.confirmed_at.is_(None))
 
-    def kept_delivered_ids(self, since: dt.datetime) -> list[str]:
-        """Every delivered result of the signed-in account recorded since `since`,
-        confirmed or not: what a server restored from a backup may have lost."""
+    def ids_to_check(self, since: dt.datetime) -> list[str]:
+        """Delivered results of the signed-in account to check: the unconfirmed, and every
+        one recorded since `since` even if confirmed (a backup older than the check lost
+        those too)."""
+        return self._delivered_ids(
+            or_(ResultRow.confirmed_at.is_(None), ResultRow.recorded_at >= since)
+        )
+
+    def _delivered_ids(self, condition: ColumnElement[bool]) -> list[str]:
         with self._read() as s:
-            return list(
-                s.scalars(
-                    select(ResultRow.id)
-                    .where(
-                        ResultRow.state == DELIVERED,
-                        ResultRow.recorded_at >= since,
-                        ResultRow.owner == self._owner(s),
-                    )
-                    .order_by(ResultRow.seq)
-                )
+            query = (
+                select(ResultRow.id)
+                .where(ResultRow.state == DELIVERED, ResultRow.owner == self._owner(s), condition)
+                .order_by(ResultRow.seq)
             )
+            return list(s.scalars(query))
 
     def apply_check(self, checked: Iterable[str], missing: Iterable[str]) -> int:
         """The server holds `checked` minus `missing`: confirm those; the missing go back to

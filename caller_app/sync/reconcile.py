@@ -32,8 +32,7 @@ def check_delivered(store: Store, api: ApiPort) -> int:
     `KEPT_FOR` even if confirmed (a backup older than the confirmation lost it too: an
     app that missed the recovery window still sends it back at its next start); returns
     how many went back to pending. One request per 1,000 ids: cheap at session start."""
-    recent = store.kept_delivered_ids(store.clock() - KEPT_FOR)
-    ids = list(dict.fromkeys([*store.unconfirmed_ids(), *recent]))
+    ids = store.ids_to_check(store.clock() - KEPT_FOR)
     returned = 0
     for start in range(0, len(ids), MAX_CHECK_IDS):
         chunk = ids[start : start + MAX_CHECK_IDS]
