@@ -45,11 +45,23 @@ def fill_outbox(store: Any, contacts: list[tuple[int, int]], campaign_id: int, n
     with store._tx() as s:
         owner = store._owner(s)
         s.add_all(
-            ResultRow(id=str(uuid.uuid4()), owner=owner, session_id=None,
-                      contact_id=contacts[i % len(contacts)][1],
-                      batch_id=contacts[i % len(contacts)][0], campaign_id=campaign_id,
-                      outcome="not_home", started_at=now, duration_s=20, recorded_at=now,
-                      answers={}, notes="", callback_at=None, supersedes=None, state="pending")
+            ResultRow(
+                id=str(uuid.uuid4()),
+                owner=owner,
+                session_id=None,
+                contact_id=contacts[i % len(contacts)][1],
+                batch_id=contacts[i % len(contacts)][0],
+                campaign_id=campaign_id,
+                outcome="not_home",
+                started_at=now,
+                duration_s=20,
+                recorded_at=now,
+                answers={},
+                notes="",
+                callback_at=None,
+                supersedes=None,
+                state="pending",
+            )
             for i in range(n)
         )
 
@@ -134,8 +146,12 @@ def key_to_paint(app: Any, window: Any, model: Any, n: int, keys: bool) -> list[
             QTest.keyClick(window, Qt.Key.Key_Return)
         else:
             screen.save()
-        wait_until(app, lambda b=before, t=start: model.contact is not b and watch.painted > t,
-                   10, "the next contact to be painted")
+        wait_until(
+            app,
+            lambda b=before, t=start: model.contact is not b and watch.painted > t,
+            10,
+            "the next contact to be painted",
+        )
         times.append(watch.painted - start)
     return times
 
@@ -145,10 +161,17 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=500, help="contacts per phase")
     parser.add_argument("--outbox", type=int, default=10_000)
     parser.add_argument("--download", type=int, default=1000)
-    parser.add_argument("--switch-interval", type=float, default=None,
-                        help="sys.setswitchinterval for this run (seconds; Python's is 0.005)")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile the key presses without sync; top functions printed")
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        default=None,
+        help="sys.setswitchinterval for this run (seconds; Python's is 0.005)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the key presses without sync; top functions printed",
+    )
     args = parser.parse_args()
     if args.switch_interval:
         import sys
@@ -190,8 +213,12 @@ def main() -> None:
             outbox_api.close()
 
             store = Store(Path(tmp) / "app.sqlite3")
-            core = CallerCore(store, Credentials(), watch_network=False,
-                              sync_policy=SyncPolicy(**{"prefetch_below": download}))
+            core = CallerCore(
+                store,
+                Credentials(),
+                watch_network=False,
+                sync_policy=SyncPolicy(**{"prefetch_below": download}),
+            )
             core.sign_in(server.url, username, seeded.password)
             campaign = core.fetch_campaigns()[0]
             fill_outbox(store, leased, campaign.id, args.outbox)
@@ -202,16 +229,16 @@ def main() -> None:
             t0 = time.perf_counter()
             core.choose_campaign(campaign.id)
             model = CallerViewModel(core, campaign)
-            window = MainWindow(model, QSettings(str(Path(tmp) / "ui.ini"),
-                                                 QSettings.Format.IniFormat))
+            window = MainWindow(
+                model, QSettings(str(Path(tmp) / "ui.ini"), QSettings.Format.IniFormat)
+            )
             model.refresh()
             window.show()
             wait_until(app, lambda: store.waiting_count() == 0, 600, "the upload")
             upload_s = time.perf_counter() - t0
             late_upload = beat.take()
             t1 = time.perf_counter()
-            wait_until(app, lambda: store.remaining(campaign.id) >= download, 600,
-                       "the download")
+            wait_until(app, lambda: store.remaining(campaign.id) >= download, 600, "the download")
             downloaded = store.remaining(campaign.id)
             download_s = time.perf_counter() - t1
             late_download = beat.take()
@@ -257,34 +284,53 @@ def main() -> None:
 
     i, b = benchlib.summary_ms(idle), benchlib.summary_ms(busy)
     key_rows = [
-        {"phase": "no background sync", **i, "goal": "p99 < 16 ms",
-         "met": i["p99_ms"] < 16},
-        {"phase": f"{args.outbox:,}-result upload running", **b,
-         "goal": "p99 < 16 ms, <= 1.2x", "met": b["p99_ms"] < 16 and
-         b["p99_ms"] <= 1.2 * i["p99_ms"]},
+        {"phase": "no background sync", **i, "goal": "p99 < 16 ms", "met": i["p99_ms"] < 16},
+        {
+            "phase": f"{args.outbox:,}-result upload running",
+            **b,
+            "goal": "p99 < 16 ms, <= 1.2x",
+            "met": b["p99_ms"] < 16 and b["p99_ms"] <= 1.2 * i["p99_ms"],
+        },
     ]
     key_rows[1]["p50_ratio"] = benchlib.ratio(b["p50_ms"], i["p50_ms"])
     key_rows[1]["p99_ratio"] = benchlib.ratio(b["p99_ms"], i["p99_ms"])
-    benchlib.print_table(f"1. save key -> next contact painted ({'keys' if keys else 'calls'})",
-                         key_rows)
+    benchlib.print_table(
+        f"1. save key -> next contact painted ({'keys' if keys else 'calls'})", key_rows
+    )
     beat_rows = [
-        {"during": f"{args.outbox:,}-result upload ({upload_s:.1f} s)",
-         **benchlib.summary_ms(late_upload)},
-        {"during": f"{downloaded:,}-contact download ({download_s:.1f} s)",
-         **benchlib.summary_ms(late_download)},
-        {"during": f"key presses + upload ({busy_s:.1f} s, {uploading_at_end} left)",
-         **benchlib.summary_ms(late_busy)},
+        {
+            "during": f"{args.outbox:,}-result upload ({upload_s:.1f} s)",
+            **benchlib.summary_ms(late_upload),
+        },
+        {
+            "during": f"{downloaded:,}-contact download ({download_s:.1f} s)",
+            **benchlib.summary_ms(late_download),
+        },
+        {
+            "during": f"key presses + upload ({busy_s:.1f} s, {uploading_at_end} left)",
+            **benchlib.summary_ms(late_busy),
+        },
     ]
     for row in beat_rows:
         row["met (max < 50 ms)"] = row.get("max_ms", 0) < 50
     benchlib.print_table("2. UI-thread heartbeat lateness (10 ms QTimer)", beat_rows)
-    mem = [{"rss_first_contact_mb": round(rss_first, 1),
+    mem = [
+        {
+            "rss_first_contact_mb": round(rss_first, 1),
             f"rss_after_{args.contacts}_mb": round(rss_after, 1),
             "growth_mb": round(rss_after - rss_first, 1),
-            "met (< 10 MB)": rss_after - rss_first < 10}]
+            "met (< 10 MB)": rss_after - rss_first < 10,
+        }
+    ]
     benchlib.print_table("5. memory", mem)
-    out.update({"key_to_paint": key_rows, "heartbeat": beat_rows, "memory": mem,
-                "driven_by": "QTest key events" if keys else "direct slot calls"})
+    out.update(
+        {
+            "key_to_paint": key_rows,
+            "heartbeat": beat_rows,
+            "memory": mem,
+            "driven_by": "QTest key events" if keys else "direct slot calls",
+        }
+    )
     benchlib.write_json("app_caller", out)
 
 

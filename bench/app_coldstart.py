@@ -35,8 +35,9 @@ app.exec()
 
 def timed(argv: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    done = subprocess.run(argv, env=env, cwd=benchlib.REPO, capture_output=True, text=True,
-                          timeout=180, check=False)
+    done = subprocess.run(
+        argv, env=env, cwd=benchlib.REPO, capture_output=True, text=True, timeout=180, check=False
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"{argv[1:3]} exited {done.returncode}: {done.stderr[-2000:]}")
@@ -47,25 +48,51 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-               PYTHONPATH=str(benchlib.REPO))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+        PYTHONPATH=str(benchlib.REPO),
+    )
     app_times, bare_times = [], []
     for _ in range(args.runs):
         bare_times.append(timed([sys.executable, "-c", BARE], env))
         with tempfile.TemporaryDirectory() as tmp:
-            app_times.append(timed([sys.executable, "-m", "caller_app", "--demo",
-                                    "--exit-after-first-contact", "--data-dir", tmp], env))
+            app_times.append(
+                timed(
+                    [
+                        sys.executable,
+                        "-m",
+                        "caller_app",
+                        "--demo",
+                        "--exit-after-first-contact",
+                        "--data-dir",
+                        tmp,
+                    ],
+                    env,
+                )
+            )
     a, b = statistics.median(app_times), statistics.median(bare_times)
     rows = [
-        {"what": "bare PySide6 window (baseline)", "median_s": round(b, 3),
-         "min_s": round(min(bare_times), 3), "max_s": round(max(bare_times), 3)},
-        {"what": "caller-app --demo to first contact", "median_s": round(a, 3),
-         "min_s": round(min(app_times), 3), "max_s": round(max(app_times), 3),
-         "ratio": benchlib.ratio(a, b), "met (< 2x)": a / b < 2},
+        {
+            "what": "bare PySide6 window (baseline)",
+            "median_s": round(b, 3),
+            "min_s": round(min(bare_times), 3),
+            "max_s": round(max(bare_times), 3),
+        },
+        {
+            "what": "caller-app --demo to first contact",
+            "median_s": round(a, 3),
+            "min_s": round(min(app_times), 3),
+            "max_s": round(max(app_times), 3),
+            "ratio": benchlib.ratio(a, b),
+            "met (< 2x)": a / b < 2,
+        },
     ]
     benchlib.print_table(f"4. cold start, {args.runs} runs each, alternating", rows)
-    benchlib.write_json("app_coldstart", {"params": vars(args), "rows": rows,
-                                          "app_s": app_times, "bare_s": bare_times})
+    benchlib.write_json(
+        "app_coldstart",
+        {"params": vars(args), "rows": rows, "app_s": app_times, "bare_s": bare_times},
+    )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,10 @@ def main() -> None:
         store = Store(Path(tmp) / "app.sqlite3")
         store.save_account(Account("http://127.0.0.1:8765", "bench", 1, "Bench Caller"))
         now = dt.datetime.now(dt.UTC)
-        contacts = [Contact(i, 1, 1, "Ada", "Quill", benchlib.drama_number(i), "Ward 1", 1)
-                    for i in range(args.n)]
+        contacts = [
+            Contact(i, 1, 1, "Ada", "Quill", benchlib.drama_number(i), "Ward 1", 1)
+            for i in range(args.n)
+        ]
         store.add_batch(1, 1, now + dt.timedelta(hours=1), contacts)
         store.start_session(1)
 
@@ -50,30 +52,60 @@ def main() -> None:
         bare.execute(BARE_TABLE)
         app_times, bare_times = [], []
         for i in range(args.n):
-            draft = ResultDraft(contact_id=i, batch_id=1, campaign_id=1, outcome="answered",
-                                started_at=now, duration_s=60,
-                                answers={"support": "yes"}, notes="")
+            draft = ResultDraft(
+                contact_id=i,
+                batch_id=1,
+                campaign_id=1,
+                outcome="answered",
+                started_at=now,
+                duration_s=60,
+                answers={"support": "yes"},
+                notes="",
+            )
             start = time.perf_counter()
             store.record(draft)
             app_times.append(time.perf_counter() - start)
 
-            row = (str(uuid.uuid4()), "http://127.0.0.1:8765|bench", 1, i, 1, 1, "answered",
-                   now.isoformat(), 60, now.isoformat(), json.dumps({"support": "yes"}), "",
-                   None, None, "pending", None, None, None, None)
+            row = (
+                str(uuid.uuid4()),
+                "http://127.0.0.1:8765|bench",
+                1,
+                i,
+                1,
+                1,
+                "answered",
+                now.isoformat(),
+                60,
+                now.isoformat(),
+                json.dumps({"support": "yes"}),
+                "",
+                None,
+                None,
+                "pending",
+                None,
+                None,
+                None,
+                None,
+            )
             start = time.perf_counter()
             bare.execute("BEGIN IMMEDIATE")
-            bare.execute("INSERT INTO results (id, owner, session_id, contact_id, batch_id, "
-                         "campaign_id, outcome, started_at, duration_s, recorded_at, answers, "
-                         "notes, callback_at, supersedes, state, upload_started_at, "
-                         "delivered_at, reject_code, reject_message) "
-                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+            bare.execute(
+                "INSERT INTO results (id, owner, session_id, contact_id, batch_id, "
+                "campaign_id, outcome, started_at, duration_s, recorded_at, answers, "
+                "notes, callback_at, supersedes, state, upload_started_at, "
+                "delivered_at, reject_code, reject_message) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                row,
+            )
             bare.execute("COMMIT")
             bare_times.append(time.perf_counter() - start)
         bare.close()
         store.close()
     a, b = benchlib.summary_ms(app_times), benchlib.summary_ms(bare_times)
-    rows = [{"what": "bare sqlite3 insert + commit (baseline)", **b},
-            {"what": "Store.record (outbox row + worked mark)", **a}]
+    rows = [
+        {"what": "bare sqlite3 insert + commit (baseline)", **b},
+        {"what": "Store.record (outbox row + worked mark)", **a},
+    ]
     rows[1]["p50_ratio"] = benchlib.ratio(a["p50_ms"], b["p50_ms"])
     rows[1]["p95_ratio"] = benchlib.ratio(a["p95_ms"], b["p95_ms"])
     rows[1]["met (< 3x)"] = rows[1]["p50_ratio"] < 3

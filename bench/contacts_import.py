@@ -62,28 +62,55 @@ def run_db(kind: str, rows: int, folder: Path) -> list[dict[str, Any]]:
             with session_factory(engine).begin() as session:
                 ids2 = [create_campaign(session, parse_campaign(CAMPAIGN)) for _ in range(files)]
             values = [
-                {"campaign_id": cid, "first_name": f"First{n}", "last_name": f"Last{n}",
-                 "phone": benchlib.drama_number(n), "ward": f"Ward {n % 7}",
-                 "attributes": {"age_band": f"b{n % 5}"}, "state": "available", "attempts": 0}
-                for cid in ids2 for n in range(rows // files)
+                {
+                    "campaign_id": cid,
+                    "first_name": f"First{n}",
+                    "last_name": f"Last{n}",
+                    "phone": benchlib.drama_number(n),
+                    "ward": f"Ward {n % 7}",
+                    "attributes": {"age_band": f"b{n % 5}"},
+                    "state": "available",
+                    "attempts": 0,
+                }
+                for cid in ids2
+                for n in range(rows // files)
             ]
             with session_factory(engine).begin() as session:
                 start = time.perf_counter()
                 for i in range(0, len(values), 1000):
-                    session.execute(insert(Contact), values[i:i + 1000])
+                    session.execute(insert(Contact), values[i : i + 1000])
             bare_s = time.perf_counter() - start
         finally:
             engine.dispose()
-    out.append({"db": kind, "what": "bare executemany insert (baseline)",
-                "rows": len(values), "seconds": round(bare_s, 2),
-                "rows_per_s": round(len(values) / bare_s)})
-    out.append({"db": kind, "what": f"check a {rows:,}-row file", "rows": rows,
-                "seconds": round(check_s, 2), "rows_per_s": round(rows / check_s),
-                "note": f"{len(good)} good, {len(report.problems)} duplicates"})
-    out.append({"db": kind, "what": f"import {files} x {rows // files:,} rows, one transaction",
-                "rows": int(total or 0), "seconds": round(import_s, 2),
-                "rows_per_s": round(int(total or 0) / import_s),
-                "vs_bare": benchlib.ratio(import_s, bare_s)})
+    out.append(
+        {
+            "db": kind,
+            "what": "bare executemany insert (baseline)",
+            "rows": len(values),
+            "seconds": round(bare_s, 2),
+            "rows_per_s": round(len(values) / bare_s),
+        }
+    )
+    out.append(
+        {
+            "db": kind,
+            "what": f"check a {rows:,}-row file",
+            "rows": rows,
+            "seconds": round(check_s, 2),
+            "rows_per_s": round(rows / check_s),
+            "note": f"{len(good)} good, {len(report.problems)} duplicates",
+        }
+    )
+    out.append(
+        {
+            "db": kind,
+            "what": f"import {files} x {rows // files:,} rows, one transaction",
+            "rows": int(total or 0),
+            "seconds": round(import_s, 2),
+            "rows_per_s": round(int(total or 0) / import_s),
+            "vs_bare": benchlib.ratio(import_s, bare_s),
+        }
+    )
     return out
 
 

@@ -23,17 +23,29 @@ def run_db(kind: str, args: argparse.Namespace, folder: Path) -> list[dict[str, 
     dups = round(args.per_upload * args.dup_share)
     need = args.clients * (args.uploads * (args.per_upload - dups) + dups + 50)
     with benchlib.database(kind, folder) as url:
-        campaign_id, tokens = benchlib.seed_big_campaign(url, max(need, 1000), args.clients,
-                                                         batch_size=50)
+        campaign_id, tokens = benchlib.seed_big_campaign(
+            url, max(need, 1000), args.clients, batch_size=50
+        )
         benchlib.analyse(url)
         server = benchlib.start_server(url, workers=args.workers)
         try:
-            health = run_load({"mode": "health", "base": server.url,
-                               "requests": args.uploads * 5}, tokens, args.processes)
-            ingest = run_load({"mode": "ingest", "base": server.url,
-                               "campaign_id": campaign_id, "uploads": args.uploads,
-                               "per_upload": args.per_upload, "dup_share": args.dup_share},
-                              tokens, args.processes)
+            health = run_load(
+                {"mode": "health", "base": server.url, "requests": args.uploads * 5},
+                tokens,
+                args.processes,
+            )
+            ingest = run_load(
+                {
+                    "mode": "ingest",
+                    "base": server.url,
+                    "campaign_id": campaign_id,
+                    "uploads": args.uploads,
+                    "per_upload": args.per_upload,
+                    "dup_share": args.dup_share,
+                },
+                tokens,
+                args.processes,
+            )
         finally:
             server.stop()
     h = benchlib.summary_ms(health["latencies"])
@@ -42,16 +54,30 @@ def run_db(kind: str, args: argparse.Namespace, folder: Path) -> list[dict[str, 
     health_rps = len(health["latencies"]) / health["wall_s"]
     uploads_ps = len(ingest["latencies"]) / ingest["wall_s"]
     return [
-        {"db": kind, "what": "GET /health (baseline)", "requests": len(health["latencies"]),
-         "req_per_s": round(health_rps, 1), "results_per_s": "",
-         "p50_ms": h.get("p50_ms"), "p95_ms": h.get("p95_ms"),
-         "errors": sum(health["errors"].values()), "accepted": "", "duplicates": ""},
-        {"db": kind, "what": f"POST /results x{args.per_upload}",
-         "requests": len(ingest["latencies"]), "req_per_s": round(uploads_ps, 1),
-         "results_per_s": round(counts.get("results", 0) / ingest["wall_s"], 1),
-         "p50_ms": i.get("p50_ms"), "p95_ms": i.get("p95_ms"),
-         "errors": sum(ingest["errors"].values()) + counts.get("rejected", 0),
-         "accepted": counts.get("accepted", 0), "duplicates": counts.get("duplicates", 0)},
+        {
+            "db": kind,
+            "what": "GET /health (baseline)",
+            "requests": len(health["latencies"]),
+            "req_per_s": round(health_rps, 1),
+            "results_per_s": "",
+            "p50_ms": h.get("p50_ms"),
+            "p95_ms": h.get("p95_ms"),
+            "errors": sum(health["errors"].values()),
+            "accepted": "",
+            "duplicates": "",
+        },
+        {
+            "db": kind,
+            "what": f"POST /results x{args.per_upload}",
+            "requests": len(ingest["latencies"]),
+            "req_per_s": round(uploads_ps, 1),
+            "results_per_s": round(counts.get("results", 0) / ingest["wall_s"], 1),
+            "p50_ms": i.get("p50_ms"),
+            "p95_ms": i.get("p95_ms"),
+            "errors": sum(ingest["errors"].values()) + counts.get("rejected", 0),
+            "accepted": counts.get("accepted", 0),
+            "duplicates": counts.get("duplicates", 0),
+        },
     ]
 
 
@@ -78,7 +104,8 @@ def main() -> None:
     benchlib.print_table(
         f"result ingest: {args.clients} clients x {args.uploads} uploads of "
         f"{args.per_upload} ({args.dup_share:.0%} re-sent), serve --workers {args.workers}",
-        rows)
+        rows,
+    )
     benchlib.write_json("server_ingest", {"params": vars(args), "rows": rows})
 
 

@@ -34,8 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int)
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
-    config = SoakConfig(seconds=args.minutes * 60, volunteers=args.volunteers,
-                        database=args.db, workers=args.workers, seed=args.seed)
+    config = SoakConfig(
+        seconds=args.minutes * 60,
+        volunteers=args.volunteers,
+        database=args.db,
+        workers=args.workers,
+        seed=args.seed,
+    )
     report = run_soak(config)
     print(report.summary())
     if args.json:

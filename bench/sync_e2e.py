@@ -73,8 +73,9 @@ def main() -> None:
                         proxy.clear()
                     for run in range(args.runs):
                         folder = Path(tmp) / f"first-{mode}-{run}"
-                        core, seconds = fresh_app(folder, proxy.url, seeded.callers[0],
-                                                  seeded.password)
+                        core, seconds = fresh_app(
+                            folder, proxy.url, seeded.callers[0], seeded.password
+                        )
                         first[mode].append(seconds)
                         core.shutdown()
                         core.store.close()
@@ -104,17 +105,24 @@ def main() -> None:
             server.stop()
     base, lat = statistics.median(first["pass-through"]), statistics.median(first["latency"])
     rows = [
-        {"what": "fresh app -> first contact", "pass_through_s": round(base, 3),
-         f"latency_{args.delay * 1000:.0f}ms_s": round(lat, 3), "ratio": benchlib.ratio(lat, base)},
-        {"what": f"{args.outbox:,}-result outbox drained",
-         "pass_through_s": round(drain["pass-through"], 2),
-         f"latency_{args.delay * 1000:.0f}ms_s": round(drain["latency"], 2),
-         "ratio": benchlib.ratio(drain["latency"], drain["pass-through"]),
-         "results_per_s_latency": round(args.outbox / drain["latency"], 1)},
+        {
+            "what": "fresh app -> first contact",
+            "pass_through_s": round(base, 3),
+            f"latency_{args.delay * 1000:.0f}ms_s": round(lat, 3),
+            "ratio": benchlib.ratio(lat, base),
+        },
+        {
+            "what": f"{args.outbox:,}-result outbox drained",
+            "pass_through_s": round(drain["pass-through"], 2),
+            f"latency_{args.delay * 1000:.0f}ms_s": round(drain["latency"], 2),
+            "ratio": benchlib.ratio(drain["latency"], drain["pass-through"]),
+            "results_per_s_latency": round(args.outbox / drain["latency"], 1),
+        },
     ]
     benchlib.print_table(f"9. sync end to end via the proxy (median of {args.runs} starts)", rows)
-    benchlib.write_json("sync_e2e", {"params": vars(args), "rows": rows, "first_s": first,
-                                     "drain_s": drain})
+    benchlib.write_json(
+        "sync_e2e", {"params": vars(args), "rows": rows, "first_s": first, "drain_s": drain}
+    )
 
 
 if __name__ == "__main__":

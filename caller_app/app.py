@@ -132,9 +132,7 @@ class CallerCore(QObject):
         return self.store.last_username()
 
     # -- one-off blocking jobs on the task thread ------------------------------------------
-    def submit(
-        self, fn: Callable[[], T], on_done: Callable[[T], None], on_error: OnError
-    ) -> None:
+    def submit(self, fn: Callable[[], T], on_done: Callable[[T], None], on_error: OnError) -> None:
         """Run `fn` on the core's task thread; `on_done(value)` or `on_error(exc)` here.
 
         `fn` must not touch the core's state: it gets what it needs as arguments."""
@@ -509,6 +507,4 @@ def build_core(db_path: Path | None = None, *, watch_network: bool = True) -> Ca
     `--data-dir`), the keyring credentials, the HTTP client factory."""
     from caller_app import paths
 
-    return CallerCore(
-        Store(db_path or paths.db_path()), Credentials(), watch_network=watch_network
-    )
+    return CallerCore(Store(db_path or paths.db_path()), Credentials(), watch_network=watch_network)

@@ -92,13 +92,12 @@ def throttle_retry_after(
     `exclude` is the caller's own attempt row (see `begin_attempt`), not counted.
     """
     since = now - THROTTLE_WINDOW
-    query = select(LoginFailure.at).where(LoginFailure.username == username[:100],
-                                          LoginFailure.at > since)
+    query = select(LoginFailure.at).where(
+        LoginFailure.username == username[:100], LoginFailure.at > since
+    )
     if exclude is not None:
         query = query.where(LoginFailure.id != exclude)
-    recent = session.scalars(
-        query.order_by(LoginFailure.at.desc()).limit(THROTTLE_FAILURES)
-    ).all()
+    recent = session.scalars(query.order_by(LoginFailure.at.desc()).limit(THROTTLE_FAILURES)).all()
     if len(recent) < THROTTLE_FAILURES:
         return None
     # Throttled until the oldest of the last N failures leaves the window.
@@ -145,8 +144,14 @@ def issue_token(
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     expires = now + TOKEN_LIFETIME
-    session.add(Token(token_hash=hash_token(token), volunteer_id=volunteer.id,
-                      created_at=now, expires_at=expires))
+    session.add(
+        Token(
+            token_hash=hash_token(token),
+            volunteer_id=volunteer.id,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
     return token, expires
 
 

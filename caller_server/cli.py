@@ -145,8 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_port, default=8765)
     p.add_argument("--workers", type=_bounded(1, 64, "workers"), default=1)
 
-    p = add(commands, "restored", "after restoring a backup: lease no contacts for a while, "
-            "so that the apps send back the results the backup lacks")
+    p = add(
+        commands,
+        "restored",
+        "after restoring a backup: lease no contacts for a while, "
+        "so that the apps send back the results the backup lacks",
+    )
     p.add_argument("--minutes", type=_minutes, default=recovery.DEFAULT_MINUTES,
                    help="how long (default 30)")  # fmt: skip
 

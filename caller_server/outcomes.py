@@ -39,10 +39,10 @@ DEFAULT_OUTCOMES: tuple[Outcome, ...] = (
     Outcome("answered", "Spoke to them", reached=True, final=True),
     Outcome("not_home", "Not home", reached=False, final=False, retry_after_minutes=4 * 60),
     Outcome("busy", "Busy / engaged", reached=False, final=False, retry_after_minutes=60),
-    Outcome("voicemail", "Left a voicemail", reached=False, final=False,
-            retry_after_minutes=24 * 60),
-    Outcome("call_back", "Asked to call back", reached=True, final=False,
-            needs_callback_time=True),
+    Outcome(
+        "voicemail", "Left a voicemail", reached=False, final=False, retry_after_minutes=24 * 60
+    ),
+    Outcome("call_back", "Asked to call back", reached=True, final=False, needs_callback_time=True),
     Outcome("wrong_number", "Wrong number", reached=False, final=True),
     Outcome("refused", "Refused to talk", reached=True, final=True),
     Outcome("do_not_call", "Do not call again", reached=True, final=True),

@@ -34,8 +34,7 @@ def campaign_progress(
     reached_codes = {o.code for o in campaign_outcomes(campaign.script) if o.reached}
     newer = aliased(Result)
     rows = session.execute(
-        select(Result.volunteer_id, Result.contact_id, Result.outcome)
-        .where(
+        select(Result.volunteer_id, Result.contact_id, Result.outcome).where(
             Result.campaign_id == campaign.id,
             Result.received_at >= tonight_start(campaign.timezone, now),
             Result.voided_at.is_(None),
@@ -63,8 +62,7 @@ def campaign_progress(
             key=lambda e: (-e["calls"], e["name"]),
         )
     return {
-        "team": {"calls": len(rows), "reached": len(team_reached),
-                 "volunteers_active": len(calls)},
+        "team": {"calls": len(rows), "reached": len(team_reached), "volunteers_active": len(calls)},
         "mine": {"calls": calls.get(volunteer_id, 0), "reached": len(mine_reached)},
         "leaderboard": board,
     }

@@ -244,7 +244,8 @@ class ApiClient:
                 if time.monotonic() > deadline:
                     log.info("%s %s: reply too slow", method, path)
                     raise ProtocolError(
-                        "The server's reply was coming far too slowly. We'll keep trying.")
+                        "The server's reply was coming far too slowly. We'll keep trying."
+                    )
                 chunks.append(chunk)
         except (ReadTimeoutError, OSError) as exc:
             log.info("%s %s: connection lost while reading (%s)", method, path, type(exc).__name__)

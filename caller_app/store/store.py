@@ -189,7 +189,8 @@ class Store(Outbox, Leases, Sessions):
         raw = self.engine.raw_connection()
         try:
             raw.driver_connection.execute(  # type: ignore[union-attr]
-                "PRAGMA wal_checkpoint(TRUNCATE)")
+                "PRAGMA wal_checkpoint(TRUNCATE)"
+            )
         except sqlite3.OperationalError as exc:  # busy: the next one will do it
             log.info("WAL checkpoint skipped (%s)", exc)
         finally:

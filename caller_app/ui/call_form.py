@@ -107,8 +107,7 @@ class CallForm(QWidget):
             survey.extend(box.options())
             if box.text is not None:
                 survey.append(box.text)
-        return [*self.outcomes.buttons, self.callback, *survey, self.notes, self.save,
-                self.undo]
+        return [*self.outcomes.buttons, self.callback, *survey, self.notes, self.save, self.undo]
 
     def reset(self) -> None:
         """Empty form for the next contact."""

@@ -119,8 +119,13 @@ class CallerScreen(QWidget):
     def focus_order(self) -> list[QWidget]:
         """Tab order in the order of a call: contact, form, then the reading matter."""
         return [
-            self.card.dial, self.card.copy, *self.form.focus_order(), self.script.tabBar(),
-            self.script.script_view, self.script.crib_view, self.script.bio_view,
+            self.card.dial,
+            self.card.copy,
+            *self.form.focus_order(),
+            self.script.tabBar(),
+            self.script.script_view,
+            self.script.crib_view,
+            self.script.bio_view,
             self.progress.leaderboard_opt_in,
         ]
 

@@ -142,10 +142,9 @@ class Launcher(QObject):
         """Practice mode could not start: say why and quit."""
         self.splash.hide()
         QMessageBox.critical(
-            None, self.tr("Practice mode"),
-            self.tr("Practice mode could not start: {reason}").format(
-                reason=error_sentence(exc)
-            ),
+            None,
+            self.tr("Practice mode"),
+            self.tr("Practice mode could not start: {reason}").format(reason=error_sentence(exc)),
         )
         self.finished.emit(1)
 
@@ -169,9 +168,12 @@ class Launcher(QObject):
         self.splash.hide()
         if not campaigns:
             QMessageBox.information(
-                None, self.tr("No campaigns"),
-                self.tr("There are no active campaigns to call for right now. "
-                        "Please check with your organiser."),
+                None,
+                self.tr("No campaigns"),
+                self.tr(
+                    "There are no active campaigns to call for right now. "
+                    "Please check with your organiser."
+                ),
             )
             self.finished.emit(0)
             return
@@ -229,8 +231,12 @@ class Launcher(QObject):
         """The server refused our token mid-session: keep calling, ask to sign in again."""
         if self.sign_in_dialog is not None and self.sign_in_dialog.isVisible():
             return
-        self.ask_sign_in(self.tr("You have been signed out. Sign in again to upload your "
-                                 "results; you can keep calling meanwhile."))
+        self.ask_sign_in(
+            self.tr(
+                "You have been signed out. Sign in again to upload your "
+                "results; you can keep calling meanwhile."
+            )
+        )
 
     def close(self) -> None:
         """At exit: stop the core (its task thread and sync thread, waiting for both:

@@ -67,15 +67,18 @@ def main(argv: list[str] | None = None) -> int:
     apply_theme(app, "light")
     with tempfile.TemporaryDirectory() as tmp, PracticeServer() as server:
         data = Path(tmp)
-        dialog = SignInDialog(SignInModel(lambda *_: None), "https://phonebank.example.org",
-                              "priya")
+        dialog = SignInDialog(
+            SignInModel(lambda *_: None), "https://phonebank.example.org", "priya"
+        )
         dialog.show()
         grab(dialog, out / "sign-in.png")
         dialog.close()
 
-        core = CallerCore(Store(data / paths.DB_FILE), watch_network=False,
-                          sync_policy=SyncPolicy(backoff_base=5.0, backoff_cap=20.0,
-                                                 progress_every_s=1.0))
+        core = CallerCore(
+            Store(data / paths.DB_FILE),
+            watch_network=False,
+            sync_policy=SyncPolicy(backoff_base=5.0, backoff_cap=20.0, progress_every_s=1.0),
+        )
         core.sign_in(server.url, DEMO_USERNAME, DEMO_PASSWORD)
         campaign = core.fetch_campaigns()[0]
         core.choose_campaign(campaign.id)

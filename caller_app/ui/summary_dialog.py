@@ -87,8 +87,10 @@ class SummaryDialog(QDialog):
     def set_released(self, count: int, offline: bool = False) -> None:
         if offline and not count:
             self.released.setText(
-                self.tr("Offline: the contacts you did not call go back to the team "
-                        "automatically when their reservation runs out.")
+                self.tr(
+                    "Offline: the contacts you did not call go back to the team "
+                    "automatically when their reservation runs out."
+                )
             )
         elif count:
             self.released.setText(

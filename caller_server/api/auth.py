@@ -15,8 +15,7 @@ router = APIRouter(tags=["auth"])
 BAD_LOGIN = "Wrong username or password."
 
 
-@router.post("/auth/login", response_model=LoginOut,
-             responses={**ERRORS, 429: ERRORS[401]})
+@router.post("/auth/login", response_model=LoginOut, responses={**ERRORS, 429: ERRORS[401]})
 @db_call
 def login(body: LoginIn, session: DbSession) -> LoginOut:
     now = utcnow()
@@ -26,17 +25,24 @@ def login(body: LoginIn, session: DbSession) -> LoginOut:
     if wait is not None:
         auth.forget_attempt(session, attempt)
         session.commit()
-        raise ApiError(429, f"Too many failed sign-ins. Try again in {wait} seconds.",
-                       headers={"Retry-After": str(wait)})
+        raise ApiError(
+            429,
+            f"Too many failed sign-ins. Try again in {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )
     volunteer = auth.authenticate(session, username, body.password)
     if volunteer is None:
         session.commit()  # the attempt row stays: it is the failure
         raise ApiError(401, BAD_LOGIN)
     auth.clear_failures(session, username)
     token, expires = auth.issue_token(session, volunteer, now)
-    reply = LoginOut(token=token, expires_at=expires, volunteer=VolunteerOut(
-        id=volunteer.id, username=volunteer.username, name=volunteer.name,
-        role=volunteer.role))  # type: ignore[arg-type]
+    reply = LoginOut(
+        token=token,
+        expires_at=expires,
+        volunteer=VolunteerOut(
+            id=volunteer.id, username=volunteer.username, name=volunteer.name, role=volunteer.role
+        ),
+    )  # type: ignore[arg-type]
     session.commit()
     return reply
 

@@ -12,9 +12,13 @@ router = APIRouter(tags=["me"])
 
 
 def _me(volunteer: Volunteer) -> MeOut:
-    return MeOut(id=volunteer.id, username=volunteer.username, name=volunteer.name,
-                 role=volunteer.role,  # type: ignore[arg-type]
-                 leaderboard_opt_in=bool(volunteer.leaderboard_opt_in))
+    return MeOut(
+        id=volunteer.id,
+        username=volunteer.username,
+        name=volunteer.name,
+        role=volunteer.role,  # type: ignore[arg-type]
+        leaderboard_opt_in=bool(volunteer.leaderboard_opt_in),
+    )
 
 
 @router.get("/me", response_model=MeOut, responses=ERRORS)
@@ -25,8 +29,7 @@ def get_me(volunteer: CurrentVolunteer) -> MeOut:
 
 @router.put("/me/preferences", response_model=MeOut, responses=ERRORS)
 @db_call
-def put_preferences(body: PreferencesIn, volunteer: CurrentVolunteer,
-                    session: DbSession) -> MeOut:
+def put_preferences(body: PreferencesIn, volunteer: CurrentVolunteer, session: DbSession) -> MeOut:
     volunteer.leaderboard_opt_in = body.leaderboard_opt_in
     session.commit()
     return _me(volunteer)

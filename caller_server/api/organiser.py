@@ -24,17 +24,35 @@ class RevokedOut(BaseModel):
     revoked: int
 
 
-@router.get("/campaigns/{campaign_id}/results.csv", responses={
-    **ORGANISER_ERRORS, 200: {"content": {"text/csv": {}}, "description": "Results CSV"}})
+@router.get(
+    "/campaigns/{campaign_id}/results.csv",
+    responses={
+        **ORGANISER_ERRORS,
+        200: {"content": {"text/csv": {}}, "description": "Results CSV"},
+    },
+)
 @db_call
-def results_csv(campaign_id: IdPath, request: Request, organiser: Organiser,
-                session: DbSession, per_contact: bool = False, all_versions: bool = False,
-                excel: bool = False) -> StreamingResponse:
+def results_csv(
+    campaign_id: IdPath,
+    request: Request,
+    organiser: Organiser,
+    session: DbSession,
+    per_contact: bool = False,
+    all_versions: bool = False,
+    excel: bool = False,
+) -> StreamingResponse:
     """Any campaign, closed ones too; the options as for `caller-server results export`."""
     any_campaign(session, campaign_id)
     options = export.ExportOptions(per_contact, all_versions and not per_contact, excel)
-    audit.record(session, organiser.id, "exported", campaign_id, via="api",
-                 per_contact=per_contact, all_versions=options.all_versions)
+    audit.record(
+        session,
+        organiser.id,
+        "exported",
+        campaign_id,
+        via="api",
+        per_contact=per_contact,
+        all_versions=options.all_versions,
+    )
     session.commit()
     session.close()  # on SQLite its open transaction would block the export's own one
     sessions = request.app.state.read_sessions
@@ -52,11 +70,11 @@ def results_csv(campaign_id: IdPath, request: Request, organiser: Organiser,
     )  # fmt: skip
 
 
-@router.post("/admin/volunteers/{volunteer_id}/revoke", response_model=RevokedOut,
-             responses=ORGANISER_ERRORS)
+@router.post(
+    "/admin/volunteers/{volunteer_id}/revoke", response_model=RevokedOut, responses=ORGANISER_ERRORS
+)
 @db_call
-def revoke_volunteer(volunteer_id: IdPath, _organiser: Organiser,
-                     session: DbSession) -> RevokedOut:
+def revoke_volunteer(volunteer_id: IdPath, _organiser: Organiser, session: DbSession) -> RevokedOut:
     if session.get(Volunteer, volunteer_id) is None:
         raise ApiError(404, "No such volunteer.")
     count = auth.revoke_all(session, volunteer_id, utcnow())

@@ -39,33 +39,49 @@ def test_openapi_is_served(live_server: LiveServer) -> None:
 
 def test_login_returns_token_and_volunteer(live_server: LiveServer, seeded: Seeded) -> None:
     api = Api(live_server.url)
-    reply = api.post("/auth/login", json={"username": seeded.callers[0],
-                                          "password": seeded.password})
+    reply = api.post(
+        "/auth/login", json={"username": seeded.callers[0], "password": seeded.password}
+    )
     assert reply.status_code == 200, reply.text
     body = reply.json()
     assert len(body["token"]) >= 40
     assert body["expires_at"].endswith("Z")
-    assert body["volunteer"] == {"id": seeded.volunteer_ids[seeded.callers[0]],
-                                 "username": seeded.callers[0], "name": "Alex Caller",
-                                 "role": "caller"}
+    assert body["volunteer"] == {
+        "id": seeded.volunteer_ids[seeded.callers[0]],
+        "username": seeded.callers[0],
+        "name": "Alex Caller",
+        "role": "caller",
+    }
     with db_session(seeded.db_url) as s:  # only the token's hash is stored
         assert s.scalar(select(Token).where(Token.token_hash == body["token"])) is None
 
 
-def test_wrong_password_and_unknown_user_look_the_same(live_server: LiveServer,
-                                                       seeded: Seeded) -> None:
+def test_wrong_password_and_unknown_user_look_the_same(
+    live_server: LiveServer, seeded: Seeded
+) -> None:
     api = Api(live_server.url)
-    m1 = _error(api.post("/auth/login", json={"username": seeded.callers[0],
-                                              "password": "nope"}), 401, "unauthorized")
-    m2 = _error(api.post("/auth/login", json={"username": "nobody-here",
-                                              "password": "nope"}), 401, "unauthorized")
+    m1 = _error(
+        api.post("/auth/login", json={"username": seeded.callers[0], "password": "nope"}),
+        401,
+        "unauthorized",
+    )
+    m2 = _error(
+        api.post("/auth/login", json={"username": "nobody-here", "password": "nope"}),
+        401,
+        "unauthorized",
+    )
     assert m1 == m2
 
 
 def test_endpoints_need_a_valid_token(live_server: LiveServer, seeded: Seeded) -> None:
-    paths = [("GET", "/campaigns"), ("GET", "/me"),
-             ("GET", f"/campaigns/{seeded.campaign_id}/script"), ("POST", "/results"),
-             ("GET", "/batches/1"), ("POST", "/auth/logout")]
+    paths = [
+        ("GET", "/campaigns"),
+        ("GET", "/me"),
+        ("GET", f"/campaigns/{seeded.campaign_id}/script"),
+        ("POST", "/results"),
+        ("GET", "/batches/1"),
+        ("POST", "/auth/logout"),
+    ]
     for token in (None, "not-a-token"):
         api = Api(live_server.url, token)
         for method, path in paths:
@@ -93,23 +109,33 @@ def test_throttling_after_five_failures_then_free_after_window(
     api = Api(live_server.url)
     user = seeded.callers[1]
     for _ in range(5):
-        _error(api.post("/auth/login", json={"username": user, "password": "bad"}),
-               401, "unauthorized")
+        _error(
+            api.post("/auth/login", json={"username": user, "password": "bad"}), 401, "unauthorized"
+        )
     # Throttled now, even with the right password.
     for password in ("bad", seeded.password):
         reply = api.post("/auth/login", json={"username": user, "password": password})
         _error(reply, 429, "throttled")
         assert 0 < int(reply.headers["Retry-After"]) <= 300
     # Another username is not affected.
-    assert api.post("/auth/login", json={"username": seeded.callers[0],
-                                         "password": seeded.password}).status_code == 200
+    assert (
+        api.post(
+            "/auth/login", json={"username": seeded.callers[0], "password": seeded.password}
+        ).status_code
+        == 200
+    )
     # Once the window has passed, the right password works again.
     with db_session(seeded.db_url) as s:
-        s.execute(update(LoginFailure).where(LoginFailure.username == user)
-                  .values(at=LoginFailure.at - dt.timedelta(minutes=5, seconds=1)))
+        s.execute(
+            update(LoginFailure)
+            .where(LoginFailure.username == user)
+            .values(at=LoginFailure.at - dt.timedelta(minutes=5, seconds=1))
+        )
         s.commit()
-    assert api.post("/auth/login", json={"username": user,
-                                         "password": seeded.password}).status_code == 200
+    assert (
+        api.post("/auth/login", json={"username": user, "password": seeded.password}).status_code
+        == 200
+    )
 
 
 def test_me_and_preferences(caller: Api, seeded: Seeded) -> None:
@@ -120,8 +146,9 @@ def test_me_and_preferences(caller: Api, seeded: Seeded) -> None:
     assert reply.status_code == 200
     assert reply.json()["leaderboard_opt_in"] is True
     assert caller.get("/me").json()["leaderboard_opt_in"] is True
-    _error(caller.put("/me/preferences", json={"leaderboard_opt_in": "yes"}),
-           422, "validation_error")
+    _error(
+        caller.put("/me/preferences", json={"leaderboard_opt_in": "yes"}), 422, "validation_error"
+    )
 
 
 def test_organiser_endpoints_are_forbidden_to_callers(

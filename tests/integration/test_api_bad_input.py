@@ -35,27 +35,43 @@ def _error(reply, status: int, code: str) -> str:  # type: ignore[no-untyped-def
 
 def _counts(db_url: str) -> tuple[int, int]:
     with db_session(db_url) as s:
-        return (s.scalar(select(func.count()).select_from(Result)),
-                s.scalar(select(func.count()).select_from(Batch)))
+        return (
+            s.scalar(select(func.count()).select_from(Result)),
+            s.scalar(select(func.count()).select_from(Batch)),
+        )
 
 
 def test_wrong_json_types_are_422(caller: Api, seeded: Seeded) -> None:
     before = _counts(seeded.db_url)
     batches = f"/campaigns/{seeded.campaign_id}/batches"
-    for body in ({"size": "5", "request_id": str(uuid.uuid4())},
-                 {"size": 5.0, "request_id": str(uuid.uuid4())},
-                 {"size": True, "request_id": str(uuid.uuid4())},
-                 {"size": 5, "request_id": 12345},
-                 {"size": 5, "request_id": "not-a-uuid"},
-                 {"size": 5}, [], "text", None):
+    for body in (
+        {"size": "5", "request_id": str(uuid.uuid4())},
+        {"size": 5.0, "request_id": str(uuid.uuid4())},
+        {"size": True, "request_id": str(uuid.uuid4())},
+        {"size": 5, "request_id": 12345},
+        {"size": 5, "request_id": "not-a-uuid"},
+        {"size": 5},
+        [],
+        "text",
+        None,
+    ):
         _error(caller.post(batches, json=body), 422, "validation_error")
     good = result_payload(1, seeded.contact_ids[0])
-    for change in ({"duration_s": "30"}, {"duration_s": -1}, {"contact_id": "1"},
-                   {"started_at": "2026-11-26T18:00:00"},  # no offset
-                   {"started_at": 1764180000}, {"started_at": "yesterday"},
-                   {"answers": {"support": 5}}, {"answers": ["yes"]}, {"notes": None},
-                   {"notes": "x" * 4001}, {"outcome": "o" * 65}, {"id": "nope"},
-                   {"answers": {"comment": "x" * 2001}}):
+    for change in (
+        {"duration_s": "30"},
+        {"duration_s": -1},
+        {"contact_id": "1"},
+        {"started_at": "2026-11-26T18:00:00"},  # no offset
+        {"started_at": 1764180000},
+        {"started_at": "yesterday"},
+        {"answers": {"support": 5}},
+        {"answers": ["yes"]},
+        {"notes": None},
+        {"notes": "x" * 4001},
+        {"outcome": "o" * 65},
+        {"id": "nope"},
+        {"answers": {"comment": "x" * 2001}},
+    ):
         reply = caller.post("/results", json={"results": [{**good, **change}]})
         message = _error(reply, 422, "validation_error")
         assert "results" in message, message
@@ -64,16 +80,20 @@ def test_wrong_json_types_are_422(caller: Api, seeded: Seeded) -> None:
 
 
 def test_invalid_json_is_422(caller: Api) -> None:
-    reply = caller.post("/results", data=b'{"results": [', headers={
-        "Content-Type": "application/json"})
+    reply = caller.post(
+        "/results", data=b'{"results": [', headers={"Content-Type": "application/json"}
+    )
     assert "JSON" in _error(reply, 422, "validation_error")
 
 
 def test_oversized_bodies_are_413(live_server: LiveServer, caller: Api, seeded: Seeded) -> None:
     before = _counts(seeded.db_url)
     big = b'{"results": [], "pad": "' + b"x" * (MIB + 10) + b'"}'
-    _error(caller.post("/results", data=big, headers={"Content-Type": "application/json"}),
-           413, "payload_too_large")
+    _error(
+        caller.post("/results", data=big, headers={"Content-Type": "application/json"}),
+        413,
+        "payload_too_large",
+    )
 
     def chunks():  # no Content-Length: chunked transfer encoding
         yield b'{"results": [], "pad": "'
@@ -98,18 +118,27 @@ def test_unknown_routes_and_ids(caller: Api) -> None:
     _error(caller.request("DELETE", "/campaigns"), 405, "method_not_allowed")
     # Ids beyond a 32-bit column are refused up front (PostgreSQL would fail on them).
     _error(caller.get(f"/batches/{2**40}"), 422, "validation_error")
-    _error(caller.post("/results", json={"results": [result_payload(2**40, 2**40)]}),
-           422, "validation_error")
-    _error(caller.post("/results", data=b"\xff\xfe{", headers={
-        "Content-Type": "application/json"}), 422, "validation_error")
+    _error(
+        caller.post("/results", json={"results": [result_payload(2**40, 2**40)]}),
+        422,
+        "validation_error",
+    )
+    _error(
+        caller.post("/results", data=b"\xff\xfe{", headers={"Content-Type": "application/json"}),
+        422,
+        "validation_error",
+    )
 
 
-def test_server_log_holds_no_personal_data(live_server: LiveServer, caller: Api,
-                                           seeded: Seeded) -> None:
+def test_server_log_holds_no_personal_data(
+    live_server: LiveServer, caller: Api, seeded: Seeded
+) -> None:
     batch = caller.lease(seeded.campaign_id, 3)
     secret_note = "Lives at 12 Secret Lane"
-    results = [result_payload(batch["batch_id"], c["id"], "answered", notes=secret_note)
-               for c in batch["contacts"]]
+    results = [
+        result_payload(batch["batch_id"], c["id"], "answered", notes=secret_note)
+        for c in batch["contacts"]
+    ]
     caller.post("/results", json={"results": results})
     caller.post("/results", json={"results": [{**results[0], "notes": "changed"}]})
     log = live_server.log_text()
@@ -126,8 +155,13 @@ def test_server_log_holds_no_personal_data(live_server: LiveServer, caller: Api,
 # --- control characters, lone surrogates and extreme times (issue 10, item 12) -------------
 
 BAD_TEXT = ["a\x00b", "\x00", "x\x1fy", "del\x7f", "lone \ud800", "\udfff", "tab\there"]
-EXTREME_TIMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00",
-                 "1999-12-31T23:59:59Z", "2100-01-01T00:00:00Z", "2100-01-01T13:00:00+12:00"]
+EXTREME_TIMES = [
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-12:00",
+    "1999-12-31T23:59:59Z",
+    "2100-01-01T00:00:00Z",
+    "2100-01-01T13:00:00+12:00",
+]
 
 
 def test_sign_in_with_control_characters_is_422(live_server: LiveServer) -> None:
@@ -147,11 +181,13 @@ def test_result_text_and_times_out_of_bounds_are_422(caller: Api, seeded: Seeded
     before = _counts(seeded.db_url)
     changes: list[tuple[str, dict]] = []
     for bad in BAD_TEXT:
-        changes += [("outcome", {"outcome": bad}),
-                    ("answers.comment", {"answers": {"comment": bad}}),
-                    ("answers", {"answers": {bad: "x"}}),
-                    ("answers.issues", {"answers": {"issues": [bad]}}),
-                    ("lease_proof", {"lease_proof": bad})]
+        changes += [
+            ("outcome", {"outcome": bad}),
+            ("answers.comment", {"answers": {"comment": bad}}),
+            ("answers", {"answers": {bad: "x"}}),
+            ("answers.issues", {"answers": {"issues": [bad]}}),
+            ("lease_proof", {"lease_proof": bad}),
+        ]
         if bad != "tab\there":
             changes.append(("notes", {"notes": bad}))
     for stamp in EXTREME_TIMES:
@@ -162,8 +198,12 @@ def test_result_text_and_times_out_of_bounds_are_422(caller: Api, seeded: Seeded
         assert f"results.0.{field}" in message, (change, message)
     assert _counts(seeded.db_url) == before
     # Notes may hold tab and newline; times at the edges of the range are fine.
-    edge = {**good, "notes": "line one\n\tline two", "started_at": "2000-01-01T00:00:00Z",
-            "recorded_at": "2099-12-31T23:59:59Z"}
+    edge = {
+        **good,
+        "notes": "line one\n\tline two",
+        "started_at": "2000-01-01T00:00:00Z",
+        "recorded_at": "2099-12-31T23:59:59Z",
+    }
     assert caller.post("/results", json={"results": [edge]}).json()["accepted"] == [edge["id"]]
 
 
@@ -171,27 +211,49 @@ def test_check_and_release_bodies_are_strict(caller: Api, seeded: Seeded) -> Non
     batch = caller.lease(seeded.campaign_id, 1)
     for body in ({"ids": ["\x00"]}, {"ids": ["\ud800"]}, {"ids": [str(uuid.uuid4()) + "\x00"]}):
         _error(caller.post("/results/check", json=body), 422, "validation_error")
-    _error(caller.post(f"/batches/{batch['batch_id']}/release", json={"contact_ids": ["\x00"]}),
-           422, "validation_error")
+    _error(
+        caller.post(f"/batches/{batch['batch_id']}/release", json={"contact_ids": ["\x00"]}),
+        422,
+        "validation_error",
+    )
 
 
-_nasty_char = st.sampled_from(["\x00", "\x01", "\x1f", "\x7f", "\ud800", "\udc00", "\udfff",
-                               "\t", "\n", "\r"])
-_nasty_text = st.builds(lambda a, b, c: a + b + c, st.text(max_size=5), _nasty_char,
-                        st.text(max_size=5))
+_nasty_char = st.sampled_from(
+    ["\x00", "\x01", "\x1f", "\x7f", "\ud800", "\udc00", "\udfff", "\t", "\n", "\r"]
+)
+_nasty_text = st.builds(
+    lambda a, b, c: a + b + c, st.text(max_size=5), _nasty_char, st.text(max_size=5)
+)
 _offsets = st.integers(min_value=-12 * 60, max_value=14 * 60).map(
-    lambda m: dt.timezone(dt.timedelta(minutes=m)))
-_any_time = st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30),
-                         timezones=_offsets)
+    lambda m: dt.timezone(dt.timedelta(minutes=m))
+)
+_any_time = st.datetimes(
+    min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30), timezones=_offsets
+)
 
 
-@settings(max_examples=40, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
-@given(text=_nasty_text, when=_any_time, field=st.sampled_from(
-    ["outcome", "notes", "answers", "answer_key", "lease_proof", "started_at", "recorded_at",
-     "callback_at", "username", "password"]))
-def test_fuzzed_text_and_times_never_give_a_5xx(fuzz_api: tuple[Api, Api, dict], text: str,
-                                                when: dt.datetime, field: str) -> None:
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(
+    text=_nasty_text,
+    when=_any_time,
+    field=st.sampled_from(
+        [
+            "outcome",
+            "notes",
+            "answers",
+            "answer_key",
+            "lease_proof",
+            "started_at",
+            "recorded_at",
+            "callback_at",
+            "username",
+            "password",
+        ]
+    ),
+)
+def test_fuzzed_text_and_times_never_give_a_5xx(
+    fuzz_api: tuple[Api, Api, dict], text: str, when: dt.datetime, field: str
+) -> None:
     anonymous, caller, good = fuzz_api
     stamp = when.isoformat()
     if field in ("username", "password"):
@@ -199,29 +261,28 @@ def test_fuzzed_text_and_times_never_give_a_5xx(fuzz_api: tuple[Api, Api, dict],
         reply = anonymous.post("/auth/login", json=body)
         assert reply.status_code == 422, reply.text
         return
-    changes = {"answers": {"answers": {"comment": text}},
-               "answer_key": {"answers": {text: "x"}}}
+    changes = {"answers": {"answers": {"comment": text}}, "answer_key": {"answers": {text: "x"}}}
     change = changes.get(field, {field: stamp if field.endswith("_at") else text})
-    reply = caller.post("/results", json={"results": [{**good, "id": str(uuid.uuid4()),
-                                                      **change}]})
+    reply = caller.post("/results", json={"results": [{**good, "id": str(uuid.uuid4()), **change}]})
     assert reply.status_code < 500, reply.text
     if field.endswith("_at"):
         utc = when.astimezone(dt.UTC) if dt.MINYEAR < when.year < dt.MAXYEAR else None
         inside = utc is not None and dt.datetime(2000, 1, 1, tzinfo=dt.UTC) <= utc < dt.datetime(
-            2100, 1, 1, tzinfo=dt.UTC)
+            2100, 1, 1, tzinfo=dt.UTC
+        )
         assert (reply.status_code == 200) == inside, (stamp, reply.text)
     else:  # every generated text holds a character only notes may hold (tab, newline)
         allowed = "\t\n" if field == "notes" else ""
-        clean = all((" " <= c != "\x7f" or c in allowed) and not "\ud800" <= c <= "\udfff"
-                    for c in text)
+        clean = all(
+            (" " <= c != "\x7f" or c in allowed) and not "\ud800" <= c <= "\udfff" for c in text
+        )
         assert reply.status_code == (200 if clean else 422), (field, repr(text), reply.text)
 
 
 @pytest.fixture(scope="module")
 def fuzz_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, Api, dict]]:
     """A server of its own for the fuzzing (hypothesis runs the test body many times)."""
-    with seeded_sqlite_server(tmp_path_factory.mktemp("fuzz-input"), contacts=5) as (
-            server, data):
+    with seeded_sqlite_server(tmp_path_factory.mktemp("fuzz-input"), contacts=5) as (server, data):
         username = "fuzzer"
         seed_volunteer(data.db_url, username, password=data.password)
         caller = Api.login(server.url, username, data.password)

@@ -42,9 +42,19 @@ def test_lease_shape_and_no_overlap(caller: Api, caller2: Api, seeded: Seeded) -
     assert b1["campaign_id"] == seeded.campaign_id
     assert _ts(b1["lease_expires_at"]) > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=40)
     contact = b1["contacts"][0]
-    assert set(contact) == {"id", "first_name", "last_name", "phone", "ward", "attempt",
-                            "previous_notes", "attributes", "lease_proof", "household_size",
-                            "same_number"}
+    assert set(contact) == {
+        "id",
+        "first_name",
+        "last_name",
+        "phone",
+        "ward",
+        "attempt",
+        "previous_notes",
+        "attributes",
+        "lease_proof",
+        "household_size",
+        "same_number",
+    }
     assert 40 * 60 < b1["lease_expires_in_s"] <= 45 * 60
     assert len(contact["lease_proof"]) == 32
     assert contact["phone"].startswith("+44")
@@ -61,8 +71,7 @@ def test_lease_shape_and_no_overlap(caller: Api, caller2: Api, seeded: Seeded) -
     assert empty["reason"] == "no_contacts"
 
 
-def test_same_request_id_returns_the_same_batch(caller: Api, caller2: Api,
-                                                seeded: Seeded) -> None:
+def test_same_request_id_returns_the_same_batch(caller: Api, caller2: Api, seeded: Seeded) -> None:
     request_id = str(uuid.uuid4())
     first = caller.lease(seeded.campaign_id, 3, request_id)
     again = caller.lease(seeded.campaign_id, 3, request_id)
@@ -79,8 +88,9 @@ def test_size_is_capped_at_50(caller: Api, seeded: Seeded) -> None:
     seed_contacts(seeded.db_url, cid, 60)
     assert len(caller.lease(cid, 50)["contacts"]) == 50
     for size in (51, 0, -1):
-        reply = caller.post(f"/campaigns/{cid}/batches",
-                            json={"size": size, "request_id": str(uuid.uuid4())})
+        reply = caller.post(
+            f"/campaigns/{cid}/batches", json={"size": size, "request_id": str(uuid.uuid4())}
+        )
         assert reply.status_code == 422
         assert reply.json()["error"]["code"] == "validation_error"
 
@@ -99,14 +109,17 @@ def test_done_and_retry_later_contacts_are_not_leased(caller: Api, seeded: Seede
     again = caller.lease(seeded.campaign_id, 10)
     assert sorted(_ids(again)) == sorted(c["id"] for c in contacts[8:])
     with db_session(seeded.db_url) as s:
-        rows = {c.id: c for c in s.scalars(select(Contact).where(
-            Contact.campaign_id == seeded.campaign_id))}
+        rows = {
+            c.id: c
+            for c in s.scalars(select(Contact).where(Contact.campaign_id == seeded.campaign_id))
+        }
         now = dt.datetime.now(dt.UTC)
         for contact, outcome in zip(contacts, outcomes, strict=False):
             row = rows[contact["id"]]
             assert row.attempts == 1
-            assert row.state == ("available" if outcome in ("not_home", "busy", "voicemail")
-                                 else "done")
+            assert row.state == (
+                "available" if outcome in ("not_home", "busy", "voicemail") else "done"
+            )
         hours = {"not_home": 4, "busy": 1, "voicemail": 24}
         for contact, outcome in zip(contacts[1:4], outcomes[1:4], strict=True):
             due = rows[contact["id"]].next_call_after.replace(tzinfo=dt.UTC)
@@ -118,18 +131,29 @@ def test_done_and_retry_later_contacts_are_not_leased(caller: Api, seeded: Seede
 def test_suppressed_numbers_are_not_leased(caller: Api, seeded: Seeded) -> None:
     batch = caller.lease(seeded.campaign_id, 2)
     wrong, dnc = batch["contacts"]
-    _post(caller, result_payload(batch["batch_id"], wrong["id"], "wrong_number"),
-          result_payload(batch["batch_id"], dnc["id"], "do_not_call"))
+    _post(
+        caller,
+        result_payload(batch["batch_id"], wrong["id"], "wrong_number"),
+        result_payload(batch["batch_id"], dnc["id"], "do_not_call"),
+    )
     # A second campaign with the same two numbers: only the wrong number may be called there.
     other = seed_campaign(seeded.db_url)
     with db_session(seeded.db_url) as s:
-        phones = {c.id: c.phone for c in s.scalars(select(Contact).where(
-            Contact.id.in_([wrong["id"], dnc["id"]])))}
-        sup = {(x.phone, x.campaign_id) for x in s.scalars(select(Suppression).where(
-            Suppression.phone.in_(phones.values())))}
+        phones = {
+            c.id: c.phone
+            for c in s.scalars(select(Contact).where(Contact.id.in_([wrong["id"], dnc["id"]])))
+        }
+        sup = {
+            (x.phone, x.campaign_id)
+            for x in s.scalars(select(Suppression).where(Suppression.phone.in_(phones.values())))
+        }
         assert sup == {(phones[wrong["id"]], seeded.campaign_id), (phones[dnc["id"]], None)}
-        s.add_all([Contact(campaign_id=other, first_name="Ada", last_name="Rook", phone=p)
-                   for p in phones.values()])
+        s.add_all(
+            [
+                Contact(campaign_id=other, first_name="Ada", last_name="Rook", phone=p)
+                for p in phones.values()
+            ]
+        )
         s.commit()
     leased = caller.lease(other, 10)
     assert [c["phone"] for c in leased["contacts"]] == [phones[wrong["id"]]]
@@ -157,8 +181,7 @@ def test_renew_extends_the_lease(caller: Api, seeded: Seeded) -> None:
             assert c.lease_expires_at.replace(tzinfo=dt.UTC) == renewed
 
 
-def test_release_returns_contacts_without_result(caller: Api, caller2: Api,
-                                                  seeded: Seeded) -> None:
+def test_release_returns_contacts_without_result(caller: Api, caller2: Api, seeded: Seeded) -> None:
     batch = caller.lease(seeded.campaign_id, 10)
     bid, ids = batch["batch_id"], _ids(batch)
     _post(caller, result_payload(bid, ids[0], "not_home"))
@@ -181,12 +204,15 @@ def test_expired_lease_can_be_leased_again(caller: Api, caller2: Api, seeded: Se
     assert caller.get(f"/batches/{batch['batch_id']}").json()["contacts"] == []
 
 
-def test_another_volunteers_batch_is_not_found(caller: Api, caller2: Api,
-                                               seeded: Seeded) -> None:
+def test_another_volunteers_batch_is_not_found(caller: Api, caller2: Api, seeded: Seeded) -> None:
     batch = caller.lease(seeded.campaign_id, 3)
     bid = batch["batch_id"]
-    for method, path in (("GET", f"/batches/{bid}"), ("POST", f"/batches/{bid}/renew"),
-                         ("POST", f"/batches/{bid}/release"), ("GET", "/batches/99999999")):
+    for method, path in (
+        ("GET", f"/batches/{bid}"),
+        ("POST", f"/batches/{bid}/renew"),
+        ("POST", f"/batches/{bid}/release"),
+        ("GET", "/batches/99999999"),
+    ):
         reply = caller2.request(method, path)
         assert reply.status_code == 404, (method, path)
         assert reply.json()["error"]["code"] == "not_found"
@@ -197,8 +223,9 @@ def test_another_volunteers_batch_is_not_found(caller: Api, caller2: Api,
     assert _ids(caller.get(f"/batches/{bid}").json()) == _ids(batch)
     with db_session(seeded.db_url) as s:
         assert s.get(Batch, bid).released_at is None
-        assert all(c.attempts == 0 for c in s.scalars(
-            select(Contact).where(Contact.id.in_(_ids(batch)))))
+        assert all(
+            c.attempts == 0 for c in s.scalars(select(Contact).where(Contact.id.in_(_ids(batch))))
+        )
 
 
 def test_previous_notes_and_attempt_come_with_a_retry(caller: Api, seeded: Seeded) -> None:

@@ -22,11 +22,19 @@ def test_campaign_list_has_settings(caller: Api, seeded: Seeded) -> None:
     campaigns = {c["id"]: c for c in caller.get("/campaigns").json()["campaigns"]}
     mine = campaigns[seeded.campaign_id]
     assert mine == {
-        "id": seeded.campaign_id, "name": "Northfield by-election", "seat": "Northfield",
-        "candidate": "Sam Example", "timezone": "Europe/London",
-        "calling_hours": "00:00-24:00", "calling_now": True, "opens_at": None,
-        "target_contacts_per_hour": 20, "batch_size": 20, "max_attempts": 3,
-        "lease_minutes": 45, "max_held_contacts": 40,  # default: twice the batch size
+        "id": seeded.campaign_id,
+        "name": "Northfield by-election",
+        "seat": "Northfield",
+        "candidate": "Sam Example",
+        "timezone": "Europe/London",
+        "calling_hours": "00:00-24:00",
+        "calling_now": True,
+        "opens_at": None,
+        "target_contacts_per_hour": 20,
+        "batch_size": 20,
+        "max_attempts": 3,
+        "lease_minutes": 45,
+        "max_held_contacts": 40,  # default: twice the batch size
     }
     assert campaigns[closed]["calling_now"] is False
     opens = dt.datetime.fromisoformat(campaigns[closed]["opens_at"].replace("Z", "+00:00"))
@@ -58,11 +66,19 @@ def test_script_etag_and_304(caller: Api, seeded: Seeded) -> None:
 
 
 def test_custom_outcomes_replace_defaults(caller: Api, seeded: Seeded) -> None:
-    cid = seed_campaign(seeded.db_url, outcomes=[
-        {"code": "spoke", "label": "Spoke", "reached": True, "final": True},
-        {"code": "no_answer", "label": "No answer", "reached": False, "final": False,
-         "retry_after_minutes": 30},
-    ])
+    cid = seed_campaign(
+        seeded.db_url,
+        outcomes=[
+            {"code": "spoke", "label": "Spoke", "reached": True, "final": True},
+            {
+                "code": "no_answer",
+                "label": "No answer",
+                "reached": False,
+                "final": False,
+                "retry_after_minutes": 30,
+            },
+        ],
+    )
     outcomes = caller.get(f"/campaigns/{cid}/script").json()["outcomes"]
     assert [o["code"] for o in outcomes] == ["spoke", "no_answer"]
 
@@ -72,15 +88,24 @@ def test_unknown_campaign_is_404(caller: Api) -> None:
         reply = caller.get(path)
         assert reply.status_code == 404
         assert reply.json()["error"]["code"] == "not_found"
-    reply = caller.post("/campaigns/987654/batches",
-                        json={"size": 5, "request_id": str(uuid.uuid4())})
+    reply = caller.post(
+        "/campaigns/987654/batches", json={"size": 5, "request_id": str(uuid.uuid4())}
+    )
     assert reply.status_code == 404
 
 
 def _result(batch: dict, contact: dict, outcome: str = "answered", **extra) -> dict:
-    return {"id": str(uuid.uuid4()), "batch_id": batch["batch_id"], "contact_id": contact["id"],
-            "outcome": outcome, "answers": {}, "notes": "",
-            "started_at": dt.datetime.now(dt.UTC).isoformat(), "duration_s": 42, **extra}
+    return {
+        "id": str(uuid.uuid4()),
+        "batch_id": batch["batch_id"],
+        "contact_id": contact["id"],
+        "outcome": outcome,
+        "answers": {},
+        "notes": "",
+        "started_at": dt.datetime.now(dt.UTC).isoformat(),
+        "duration_s": 42,
+        **extra,
+    }
 
 
 def test_progress_tallies_and_leaderboard(caller: Api, caller2: Api, seeded: Seeded) -> None:

@@ -51,8 +51,12 @@ def test_no_contact_in_two_live_leases(busy_server: LiveServer) -> None:
     url = busy_server.db_url
     # Enough contacts that every request gets a full batch, so overlap would show.
     # No holding limit here (each volunteer holds 100): this is about overlap only.
-    data = seed(url, contacts=THREADS * REQUESTS * SIZE + 100, callers=0,
-                max_held_contacts=THREADS * REQUESTS * SIZE)
+    data = seed(
+        url,
+        contacts=THREADS * REQUESTS * SIZE + 100,
+        callers=0,
+        max_held_contacts=THREADS * REQUESTS * SIZE,
+    )
     users = [f"busy{n}-{uuid.uuid4().hex[:6]}" for n in range(VOLUNTEERS)]
     for user in users:
         seed_volunteer(url, user, "Busy Bee", data.password)
@@ -70,8 +74,10 @@ def test_no_contact_in_two_live_leases(busy_server: LiveServer) -> None:
         try:
             for i in range(REQUESTS):
                 request_id = first_request if i == 0 else str(uuid.uuid4())
-                reply = api.post(f"/campaigns/{data.campaign_id}/batches",
-                                 json={"size": SIZE, "request_id": request_id})
+                reply = api.post(
+                    f"/campaigns/{data.campaign_id}/batches",
+                    json={"size": SIZE, "request_id": request_id},
+                )
                 if reply.status_code != 200:
                     failures.append(f"{reply.status_code} {reply.text[:200]}")
                     continue
@@ -79,8 +85,10 @@ def test_no_contact_in_two_live_leases(busy_server: LiveServer) -> None:
                 with lock:
                     leased.extend((body["batch_id"], c["id"]) for c in body["contacts"])
             # A retried request (reply lost) gets the very same batch back.
-            again = api.post(f"/campaigns/{data.campaign_id}/batches",
-                             json={"size": SIZE, "request_id": first_request})
+            again = api.post(
+                f"/campaigns/{data.campaign_id}/batches",
+                json={"size": SIZE, "request_id": first_request},
+            )
             if again.status_code != 200:
                 failures.append(f"retry {again.status_code}")
         except Exception as exc:  # reported below

@@ -66,8 +66,9 @@ def _handed_over(caller: Api, caller2: Api, seeded: Seeded) -> tuple[int, int, d
     return cid, contact, mine, theirs
 
 
-def test_a_late_result_never_reopens_a_done_contact(caller: Api, caller2: Api,
-                                                    seeded: Seeded) -> None:
+def test_a_late_result_never_reopens_a_done_contact(
+    caller: Api, caller2: Api, seeded: Seeded
+) -> None:
     """The reviewer's case: W records `refused`, V's late `busy` made it available."""
     cid, contact, mine, theirs = _handed_over(caller, caller2, seeded)
     refused = result_payload(theirs["batch_id"], contact, "refused")
@@ -83,8 +84,9 @@ def test_a_late_result_never_reopens_a_done_contact(caller: Api, caller2: Api,
     assert caller2.lease(cid, 1)["reason"] == "no_contacts"
 
 
-def test_a_late_result_leaves_another_volunteers_lease_alone(caller: Api, caller2: Api,
-                                                             seeded: Seeded) -> None:
+def test_a_late_result_leaves_another_volunteers_lease_alone(
+    caller: Api, caller2: Api, seeded: Seeded
+) -> None:
     _cid, contact, mine, theirs = _handed_over(caller, caller2, seeded)
     for lapsed in (False, True):  # W's lease live, then lapsed: W still holds it
         if lapsed:
@@ -112,7 +114,8 @@ def test_a_late_result_moves_a_contact_nobody_touched(caller: Api, seeded: Seede
 
 
 def test_only_a_correction_of_the_finishing_result_reopens_a_contact(
-        caller: Api, caller2: Api, seeded: Seeded) -> None:
+    caller: Api, caller2: Api, seeded: Seeded
+) -> None:
     cid, contact = _one_contact(seeded)
     batch = caller.lease(cid, 1)
     answered = result_payload(batch["batch_id"], contact, "answered")
@@ -134,8 +137,9 @@ def test_only_a_correction_of_the_finishing_result_reopens_a_contact(
     assert (row.state, row.last_result_id) == ("done", refused["id"])
 
 
-def test_a_result_is_corrected_once_and_counted_once(caller: Api, organiser: Api,
-                                                     seeded: Seeded) -> None:
+def test_a_result_is_corrected_once_and_counted_once(
+    caller: Api, organiser: Api, seeded: Seeded
+) -> None:
     cid, contact = _one_contact(seeded)
     batch = caller.lease(cid, 1)
     first = result_payload(batch["batch_id"], contact, "not_home")
@@ -168,8 +172,10 @@ def test_racing_corrections_of_one_result_store_one(caller: Api, seeded: Seeded)
 
     def send(outcome: str) -> None:
         api = Api(caller.base.removesuffix("/api/v1"), caller.token)
-        fixes = [result_payload(batch["batch_id"], f["contact_id"], outcome,
-                                supersedes=f["id"]) for f in firsts]
+        fixes = [
+            result_payload(batch["batch_id"], f["contact_id"], outcome, supersedes=f["id"])
+            for f in firsts
+        ]
         barrier.wait(10)
         replies.append(_post(api, *fixes))
 
@@ -184,8 +190,9 @@ def test_racing_corrections_of_one_result_store_one(caller: Api, seeded: Seeded)
     assert accepted == 8
     assert refused == ["already_corrected"] * 8
     with db_session(seeded.db_url) as s:
-        fixes = s.scalars(select(Result).where(Result.campaign_id == cid,
-                                               Result.supersedes.is_not(None))).all()
+        fixes = s.scalars(
+            select(Result).where(Result.campaign_id == cid, Result.supersedes.is_not(None))
+        ).all()
         assert len(fixes) == 8
 
 
@@ -205,7 +212,8 @@ def test_a_result_for_a_released_contact_is_not_leased(caller: Api, seeded: Seed
 
 
 def test_a_suppression_records_its_result_and_a_correction_lifts_it(
-        caller: Api, seeded: Seeded) -> None:
+    caller: Api, seeded: Seeded
+) -> None:
     batch = caller.lease(seeded.campaign_id, 2)
     dnc_contact, cli_contact = (c["id"] for c in batch["contacts"])
     dnc = result_payload(batch["batch_id"], dnc_contact, "do_not_call")
@@ -231,8 +239,9 @@ def test_a_suppression_records_its_result_and_a_correction_lifts_it(
         assert row.result_id == again["id"]
 
 
-def test_results_check_names_what_the_server_lacks(caller: Api, caller2: Api,
-                                                   seeded: Seeded) -> None:
+def test_results_check_names_what_the_server_lacks(
+    caller: Api, caller2: Api, seeded: Seeded
+) -> None:
     batch = caller.lease(seeded.campaign_id, 1)
     theirs = caller2.lease(seeded.campaign_id, 1)
     mine = result_payload(batch["batch_id"], batch["contacts"][0]["id"], "answered")
@@ -249,22 +258,30 @@ def test_results_check_names_what_the_server_lacks(caller: Api, caller2: Api,
     for bad in ({"ids": ["nope"]}, {"ids": [1]}, {"ids": [str(uuid.uuid4())] * 1001}, {}):
         refused = caller.post("/results/check", json=bad)
         assert refused.status_code in (413, 422), refused.text
-    assert Api(caller.base.removesuffix("/api/v1")).post(
-        "/results/check", json={"ids": []}).status_code == 401
+    assert (
+        Api(caller.base.removesuffix("/api/v1"))
+        .post("/results/check", json={"ids": []})
+        .status_code
+        == 401
+    )
 
 
 def _forget_lease(db_url: str, batch_id: int, contact_id: int) -> None:
     """As a restore from a backup older than the lease: no batch, contact free again."""
     with db_session(db_url) as s:
-        s.execute(update(Contact).where(Contact.id == contact_id)
-                  .values(batch_id=None, lease_expires_at=None, state="available"))
+        s.execute(
+            update(Contact)
+            .where(Contact.id == contact_id)
+            .values(batch_id=None, lease_expires_at=None, state="available")
+        )
         s.execute(delete(BatchContact).where(BatchContact.batch_id == batch_id))
         s.execute(delete(Batch).where(Batch.id == batch_id))
         s.commit()
 
 
 def test_a_restored_server_takes_results_with_a_valid_lease_proof(
-        caller: Api, caller2: Api, seeded: Seeded) -> None:
+    caller: Api, caller2: Api, seeded: Seeded
+) -> None:
     cid = seed_campaign(seeded.db_url)
     contacts = seed_contacts(seeded.db_url, cid, 3)
     batch = caller.lease(cid, 3)
@@ -282,8 +299,11 @@ def test_a_restored_server_takes_results_with_a_valid_lease_proof(
     wrong_contact = result_payload(bid, free, "busy", lease_proof=proofs[held])
     reply = _post(caller, good, on_held, no_proof, forged, wrong_contact)
     assert sorted(reply["accepted"]) == sorted([good["id"], on_held["id"]])
-    assert _codes(reply) == {no_proof["id"]: "not_leased", forged["id"]: "not_leased",
-                             wrong_contact["id"]: "not_leased"}
+    assert _codes(reply) == {
+        no_proof["id"]: "not_leased",
+        forged["id"]: "not_leased",
+        wrong_contact["id"]: "not_leased",
+    }
     stored = _result(seeded.db_url, good["id"])
     assert (stored.late, stored.batch_id) == (True, None)
     assert _contact(seeded.db_url, free).state == "done"
@@ -295,22 +315,28 @@ def test_a_restored_server_takes_results_with_a_valid_lease_proof(
     assert _contact(seeded.db_url, spare).state == "available"
 
 
-def test_results_outside_calling_hours_are_kept_and_flagged(caller: Api, organiser: Api,
-                                                            seeded: Seeded) -> None:
+def test_results_outside_calling_hours_are_kept_and_flagged(
+    caller: Api, organiser: Api, seeded: Seeded
+) -> None:
     cid = seed_campaign(seeded.db_url)
     contacts = seed_contacts(seeded.db_url, cid, 2)
     batch = caller.lease(cid, 2)
     inside = result_payload(batch["batch_id"], contacts[0], "answered")
     _post(caller, inside)
     with db_session(seeded.db_url) as s:
-        s.execute(update(Campaign).where(Campaign.id == cid)
-                  .values(calling_hours=closed_hours_now()))
+        s.execute(
+            update(Campaign).where(Campaign.id == cid).values(calling_hours=closed_hours_now())
+        )
         s.commit()
     outside = result_payload(batch["batch_id"], contacts[1], "answered")
     assert _post(caller, outside)["accepted"] == [outside["id"]]  # never refused
     assert _result(seeded.db_url, inside["id"]).outside_hours is False
     assert _result(seeded.db_url, outside["id"]).outside_hours is True
-    rows = {r["result_id"]: r for r in csv.DictReader(io.StringIO(
-        organiser.get(f"/campaigns/{cid}/results.csv").text))}
+    rows = {
+        r["result_id"]: r
+        for r in csv.DictReader(io.StringIO(organiser.get(f"/campaigns/{cid}/results.csv").text))
+    }
     assert (rows[inside["id"]]["outside_hours"], rows[outside["id"]]["outside_hours"]) == (
-        "false", "true")
+        "false",
+        "true",
+    )

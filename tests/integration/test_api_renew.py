@@ -49,8 +49,9 @@ def _closing_in(minutes: int) -> str:
     return f"{start:%H:%M}-{end:%H:%M}"
 
 
-def test_renew_after_the_contacts_went_elsewhere_holds_none(caller: Api, caller2: Api,
-                                                            seeded: Seeded) -> None:
+def test_renew_after_the_contacts_went_elsewhere_holds_none(
+    caller: Api, caller2: Api, seeded: Seeded
+) -> None:
     """The reviewer's case: 200 although every contact had been re-leased."""
     cid = seed_campaign(seeded.db_url)
     seed_contacts(seeded.db_url, cid, 3)
@@ -61,18 +62,19 @@ def test_renew_after_the_contacts_went_elsewhere_holds_none(caller: Api, caller2
     body = _renew(caller, batch["batch_id"])
     assert body["contact_ids"] == []
     # Nothing was taken back from the other volunteer.
-    assert sorted(_ids(caller2.get(f"/batches/{taken['batch_id']}").json())) == sorted(
-        _ids(batch))
+    assert sorted(_ids(caller2.get(f"/batches/{taken['batch_id']}").json())) == sorted(_ids(batch))
 
 
-def test_renew_revives_a_lapsed_lease_for_contacts_still_free(caller: Api, caller2: Api,
-                                                              seeded: Seeded) -> None:
+def test_renew_revives_a_lapsed_lease_for_contacts_still_free(
+    caller: Api, caller2: Api, seeded: Seeded
+) -> None:
     cid = seed_campaign(seeded.db_url)
     seed_contacts(seeded.db_url, cid, 3)
     batch = caller.lease(cid, 3)
     done, stolen, kept = _ids(batch)
-    reply = caller.post("/results", json={"results": [
-        result_payload(batch["batch_id"], done, "answered")]})
+    reply = caller.post(
+        "/results", json={"results": [result_payload(batch["batch_id"], done, "answered")]}
+    )
     assert reply.json()["accepted"]
     expire_lease(seeded.db_url, batch["batch_id"])
     assert _ids(caller2.lease(cid, 1)) == [stolen]
@@ -100,8 +102,7 @@ def test_renew_lets_go_of_suppressed_contacts(caller: Api, seeded: Seeded) -> No
         assert s.get(Contact, gone).batch_id is None
 
 
-def test_lease_and_renew_stop_at_the_end_of_calling_hours(caller: Api,
-                                                          seeded: Seeded) -> None:
+def test_lease_and_renew_stop_at_the_end_of_calling_hours(caller: Api, seeded: Seeded) -> None:
     cid = seed_campaign(seeded.db_url, timezone="UTC", calling_hours=_closing_in(20))
     seed_contacts(seeded.db_url, cid, 2)
     batch = caller.lease(cid, 2)
@@ -119,8 +120,9 @@ def test_renew_outside_calling_hours_does_not_extend(caller: Api, seeded: Seeded
     batch = caller.lease(cid, 2)
     expire_lease(seeded.db_url, batch["batch_id"], ago=dt.timedelta(minutes=-5))
     with db_session(seeded.db_url) as s:
-        s.execute(update(Campaign).where(Campaign.id == cid)
-                  .values(calling_hours=closed_hours_now()))
+        s.execute(
+            update(Campaign).where(Campaign.id == cid).values(calling_hours=closed_hours_now())
+        )
         s.commit()
         before = s.get(Batch, batch["batch_id"]).expires_at.replace(tzinfo=dt.UTC)
     body = _renew(caller, batch["batch_id"])  # never refused, just not extended
@@ -130,7 +132,8 @@ def test_renew_outside_calling_hours_does_not_extend(caller: Api, seeded: Seeded
     with db_session(seeded.db_url) as s:
         for row in s.scalars(select(Contact).where(Contact.id.in_(_ids(batch)))):
             assert abs(row.lease_expires_at.replace(tzinfo=dt.UTC) - before) < dt.timedelta(
-                seconds=1)
+                seconds=1
+            )
 
 
 def test_renew_of_a_released_batch_is_a_conflict(caller: Api, seeded: Seeded) -> None:

@@ -36,26 +36,32 @@ def _fire_and_forget(server: LiveServer, token: str, results: list[dict]) -> Non
     """Send a POST and hang up without reading the reply (a laptop lid closing)."""
     body = json.dumps({"results": results}).encode()
     host = urlsplit(server.url)
-    head = (f"POST /api/v1/results HTTP/1.1\r\nHost: {host.netloc}\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    head = (
+        f"POST /api/v1/results HTTP/1.1\r\nHost: {host.netloc}\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
     with socket.create_connection((host.hostname, host.port), timeout=10) as sock:
         sock.sendall(head + body)
 
 
 def _count_results(db_url: str, campaign_id: int) -> int:
     with db_session(db_url) as s:
-        return s.scalar(select(func.count()).select_from(Result)
-                        .where(Result.campaign_id == campaign_id))
+        return s.scalar(
+            select(func.count()).select_from(Result).where(Result.campaign_id == campaign_id)
+        )
 
 
-def test_every_result_stored_once(live_server: LiveServer, caller: Api, organiser: Api,
-                                  seeded: Seeded) -> None:
+def test_every_result_stored_once(
+    live_server: LiveServer, caller: Api, organiser: Api, seeded: Seeded
+) -> None:
     cid = seed_campaign(seeded.db_url)
     seed_contacts(seeded.db_url, cid, 30)
     batch = caller.lease(cid, 30)
-    results = [result_payload(batch["batch_id"], c["id"], "not_home", notes=f"n{i}")
-               for i, c in enumerate(batch["contacts"])]
+    results = [
+        result_payload(batch["batch_id"], c["id"], "not_home", notes=f"n{i}")
+        for i, c in enumerate(batch["contacts"])
+    ]
     ids = {r["id"] for r in results}
 
     _fire_and_forget(live_server, caller.token or "", results[:10])
@@ -67,12 +73,14 @@ def test_every_result_stored_once(live_server: LiveServer, caller: Api, organise
         try:
             api = Api(live_server.url, caller.token)
             for start in range(0, len(order), 7):
-                outcomes.append(_post(api, order[start:start + 7]))
+                outcomes.append(_post(api, order[start : start + 7]))
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=send, args=(order,)) for order in
-               (results, list(reversed(results)), results[5:] + results[:5])]
+    threads = [
+        threading.Thread(target=send, args=(order,))
+        for order in (results, list(reversed(results)), results[5:] + results[:5])
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -98,11 +106,20 @@ def test_every_result_stored_once(live_server: LiveServer, caller: Api, organise
 
 def test_same_id_with_other_payload_is_a_conflict(caller: Api, seeded: Seeded) -> None:
     batch = caller.lease(seeded.campaign_id, 1)
-    original = result_payload(batch["batch_id"], batch["contacts"][0]["id"], "answered",
-                              answers={"support": "yes"}, notes="Keen")
+    original = result_payload(
+        batch["batch_id"],
+        batch["contacts"][0]["id"],
+        "answered",
+        answers={"support": "yes"},
+        notes="Keen",
+    )
     assert _post(caller, [original])["accepted"] == [original["id"]]
-    for change in ({"notes": "Changed"}, {"outcome": "refused"},
-                   {"answers": {"support": "no"}}, {"duration_s": 43}):
+    for change in (
+        {"notes": "Changed"},
+        {"outcome": "refused"},
+        {"answers": {"support": "no"}},
+        {"duration_s": 43},
+    ):
         reply = _post(caller, [{**original, **change}])
         assert reply["accepted"] == []
         assert reply["rejected"][0]["code"] == "conflict"
@@ -110,8 +127,7 @@ def test_same_id_with_other_payload_is_a_conflict(caller: Api, seeded: Seeded) -
     # An equivalent timestamp in another zone is the same payload.
     started = dt.datetime.fromisoformat(original["started_at"])
     other_zone = started.astimezone(dt.timezone(dt.timedelta(hours=2))).isoformat()
-    assert _post(caller, [{**original, "started_at": other_zone}])["duplicates"] == [
-        original["id"]]
+    assert _post(caller, [{**original, "started_at": other_zone}])["duplicates"] == [original["id"]]
     with db_session(seeded.db_url) as s:
         row = s.get(Result, original["id"])
         assert row.notes == "Keen"
@@ -126,8 +142,13 @@ def test_invalid_results_are_rejected_and_change_nothing(caller: Api, seeded: Se
         "invalid_answers": result_payload(bid, contact, "not_home", answers={"support": "yes"}),
         "missing_callback": result_payload(bid, contact, "call_back"),
     }
-    bad_answers = [{"nope": "yes"}, {"support": "maybe"}, {"issues": ["housing", "moon"]},
-                   {"issues": "housing"}, {"score": "9"}]
+    bad_answers = [
+        {"nope": "yes"},
+        {"support": "maybe"},
+        {"issues": ["housing", "moon"]},
+        {"issues": "housing"},
+        {"score": "9"},
+    ]
     rejected_answers = [result_payload(bid, contact, "answered", answers=a) for a in bad_answers]
     bad_supersedes = result_payload(bid, contact, "answered", supersedes=str(uuid.uuid4()))
     never_leased = seed_contacts(seeded.db_url, seeded.campaign_id, 1)[0]
@@ -154,10 +175,15 @@ def test_invalid_results_are_rejected_and_change_nothing(caller: Api, seeded: Se
 
 def test_valid_answers_of_every_kind(caller: Api, seeded: Seeded) -> None:
     batch = caller.lease(seeded.campaign_id, 1)
-    answers = {"support": "leaning", "issues": ["housing", "parks"], "score": "4",
-               "comment": "Likes the new bus lane"}
-    result = result_payload(batch["batch_id"], batch["contacts"][0]["id"], "answered",
-                            answers=answers)
+    answers = {
+        "support": "leaning",
+        "issues": ["housing", "parks"],
+        "score": "4",
+        "comment": "Likes the new bus lane",
+    }
+    result = result_payload(
+        batch["batch_id"], batch["contacts"][0]["id"], "answered", answers=answers
+    )
     assert _post(caller, [result])["accepted"] == [result["id"]]
     with db_session(seeded.db_url) as s:
         assert s.get(Result, result["id"]).answers == answers

@@ -57,8 +57,10 @@ def _ts(text: str) -> dt.datetime:
 
 # --- contacts that were never leased to you ----------------------------------------------
 
-def test_other_volunteers_contacts_never_reach_you(caller: Api, caller2: Api,
-                                                   seeded: Seeded) -> None:
+
+def test_other_volunteers_contacts_never_reach_you(
+    caller: Api, caller2: Api, seeded: Seeded
+) -> None:
     """B sees A's contacts through no route: not by batch id, not by any reply body."""
     mine = caller.lease(seeded.campaign_id, 4)
     theirs = caller2.lease(seeded.campaign_id, 2)
@@ -71,8 +73,12 @@ def test_other_volunteers_contacts_never_reach_you(caller: Api, caller2: Api,
         else:
             _error(reply, 404, "not_found")
         seen.append(reply.text)
-    for path in ("/campaigns", f"/campaigns/{seeded.campaign_id}/script",
-                 f"/campaigns/{seeded.campaign_id}/progress", "/me"):
+    for path in (
+        "/campaigns",
+        f"/campaigns/{seeded.campaign_id}/script",
+        f"/campaigns/{seeded.campaign_id}/progress",
+        "/me",
+    ):
         reply = caller2.get(path)
         assert reply.status_code == 200, path
         seen.append(reply.text)
@@ -81,15 +87,21 @@ def test_other_volunteers_contacts_never_reach_you(caller: Api, caller2: Api,
     assert not any(phone in text for phone in phones)
 
 
-def test_cannot_post_results_for_contacts_of_another_batch(caller: Api, caller2: Api,
-                                                           seeded: Seeded) -> None:
+def test_cannot_post_results_for_contacts_of_another_batch(
+    caller: Api, caller2: Api, seeded: Seeded
+) -> None:
     """Naming your own batch with someone else's contact (or none at all) is not_leased."""
     mine = caller.lease(seeded.campaign_id, 3)
     theirs = caller2.lease(seeded.campaign_id, 3)
-    never = next(c for c in seeded.contact_ids
-             if c not in {x["id"] for x in mine["contacts"] + theirs["contacts"]})
-    attempts = [result_payload(theirs["batch_id"], c["id"], "refused", notes="not mine")
-                for c in mine["contacts"]]
+    never = next(
+        c
+        for c in seeded.contact_ids
+        if c not in {x["id"] for x in mine["contacts"] + theirs["contacts"]}
+    )
+    attempts = [
+        result_payload(theirs["batch_id"], c["id"], "refused", notes="not mine")
+        for c in mine["contacts"]
+    ]
     attempts.append(result_payload(theirs["batch_id"], never, "refused"))
     reply = caller2.post("/results", json={"results": attempts})
     assert reply.status_code == 200, reply.text
@@ -98,15 +110,15 @@ def test_cannot_post_results_for_contacts_of_another_batch(caller: Api, caller2:
     assert body["duplicates"] == []
     assert Counter(r["code"] for r in body["rejected"]) == {"not_leased": len(attempts)}
     with db_session(seeded.db_url) as s:
-        assert s.scalar(select(Result.id).where(
-            Result.campaign_id == seeded.campaign_id)) is None
+        assert s.scalar(select(Result.id).where(Result.campaign_id == seeded.campaign_id)) is None
         for c in mine["contacts"]:
             row = s.get(Contact, c["id"])
             assert (row.batch_id, row.attempts) == (mine["batch_id"], 0)
 
 
-def test_cannot_release_or_renew_someone_elses_contacts(caller: Api, caller2: Api,
-                                                        seeded: Seeded) -> None:
+def test_cannot_release_or_renew_someone_elses_contacts(
+    caller: Api, caller2: Api, seeded: Seeded
+) -> None:
     """Listing A's contact ids in a release of B's own batch frees none of them."""
     mine = caller.lease(seeded.campaign_id, 3)
     theirs = caller2.lease(seeded.campaign_id, 3)
@@ -116,8 +128,11 @@ def test_cannot_release_or_renew_someone_elses_contacts(caller: Api, caller2: Ap
     assert [c["id"] for c in caller.get(f"/batches/{mine['batch_id']}").json()["contacts"]] == ids
     before = caller.get(f"/batches/{mine['batch_id']}").json()["lease_expires_at"]
     _error(caller2.post(f"/batches/{mine['batch_id']}/renew"), 404, "not_found")
-    _error(caller2.post(f"/batches/{mine['batch_id']}/release", json={"contact_ids": ids}),
-           404, "not_found")
+    _error(
+        caller2.post(f"/batches/{mine['batch_id']}/release", json={"contact_ids": ids}),
+        404,
+        "not_found",
+    )
     with db_session(seeded.db_url) as s:
         batch = s.get(Batch, mine["batch_id"])
         assert batch.released_at is None
@@ -134,6 +149,7 @@ def test_callers_cannot_export_any_campaign(caller: Api, seeded: Seeded) -> None
 
 
 # --- revocation ---------------------------------------------------------------------------
+
 
 def test_logout_revokes_only_that_token(live_server: LiveServer, seeded: Seeded) -> None:
     laptop = Api.login(live_server.url, seeded.callers[0], seeded.password)
@@ -155,8 +171,10 @@ def test_organiser_revoke_ends_every_session_of_that_volunteer(
     for api in sessions:
         _error(api.get("/me"), 401, "unauthorized")
         _error(api.get(f"/batches/{batch['batch_id']}"), 401, "unauthorized")
-        reply = api.post("/results", json={"results": [
-            result_payload(batch["batch_id"], batch["contacts"][0]["id"])]})
+        reply = api.post(
+            "/results",
+            json={"results": [result_payload(batch["batch_id"], batch["contacts"][0]["id"])]},
+        )
         _error(reply, 401, "unauthorized")
     # Signing in again works and finds the batch still leased to them.
     again = Api.login(live_server.url, user, seeded.password)
@@ -165,13 +183,18 @@ def test_organiser_revoke_ends_every_session_of_that_volunteer(
 
 # --- a server with a short token lifetime and throttle window ------------------------------
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres",
-                                                                marks=pytest.mark.postgres)])
-def short_server(request: pytest.FixtureRequest,
-                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Seeded]]:
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def short_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LiveServer, Seeded]]:
     """SQLite with one process; PostgreSQL with `serve --workers 2` (two processes race)."""
-    env = {"CALLER_SERVER_TOKEN_LIFETIME_S": str(TOKEN_LIFETIME_S),
-           "CALLER_SERVER_THROTTLE_WINDOW_S": str(THROTTLE_WINDOW_S)}
+    env = {
+        "CALLER_SERVER_TOKEN_LIFETIME_S": str(TOKEN_LIFETIME_S),
+        "CALLER_SERVER_THROTTLE_WINDOW_S": str(THROTTLE_WINDOW_S),
+    }
     if request.param == "postgres":
         reason = pg_unavailable_reason()
         if reason:
@@ -193,8 +216,7 @@ def test_tokens_expire(short_server: tuple[LiveServer, Seeded]) -> None:
     server, data = short_server
     api = Api(server.url)
     before = dt.datetime.now(dt.UTC)
-    reply = api.post("/auth/login", json={"username": data.callers[0],
-                                          "password": data.password})
+    reply = api.post("/auth/login", json={"username": data.callers[0], "password": data.password})
     assert reply.status_code == 200, reply.text
     expires = _ts(reply.json()["expires_at"])
     assert before < expires <= dt.datetime.now(dt.UTC) + dt.timedelta(seconds=TOKEN_LIFETIME_S)
@@ -216,8 +238,12 @@ def _burst(url: str, username: str, password: str, count: int) -> list[requests.
     def one() -> None:
         body = json.dumps({"username": username, "password": password})
         barrier.wait(30)
-        reply = requests.post(url + "/api/v1/auth/login", data=body, timeout=60,
-                              headers={"Content-Type": "application/json"})
+        reply = requests.post(
+            url + "/api/v1/auth/login",
+            data=body,
+            timeout=60,
+            headers={"Content-Type": "application/json"},
+        )
         with lock:
             replies.append(reply)
 
@@ -255,7 +281,7 @@ def test_throttling_holds_under_a_burst(short_server: tuple[LiveServer, Seeded])
 
 
 def test_right_password_works_after_the_stated_window(
-    short_server: tuple[LiveServer, Seeded]
+    short_server: tuple[LiveServer, Seeded],
 ) -> None:
     server, data = short_server
     user = data.callers[0]
@@ -277,7 +303,7 @@ def test_right_password_works_after_the_stated_window(
 
 
 def test_a_burst_on_one_username_leaves_others_alone(
-    short_server: tuple[LiveServer, Seeded]
+    short_server: tuple[LiveServer, Seeded],
 ) -> None:
     server, data = short_server
     _burst(server.url, data.callers[2], "wrong", 12)

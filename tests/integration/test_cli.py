@@ -597,8 +597,9 @@ def test_campaign_update_in_place_and_list(db: str, tmp_path: Path) -> None:
         before = session.get(Campaign, campaign_id).script_version
     toml = tmp_path / "fixed.toml"
     toml.write_text(
-        CAMPAIGN_TOML.replace('calling_hours = "00:00-24:00"', 'calling_hours = "10:00-20:00"')
-        .replace("Hello {first_name}", "Hi {first_name}"),
+        CAMPAIGN_TOML.replace(
+            'calling_hours = "00:00-24:00"', 'calling_hours = "10:00-20:00"'
+        ).replace("Hello {first_name}", "Hi {first_name}"),
         encoding="utf-8",
     )
     campaigns_before = table_counts(db)["campaigns"]

@@ -36,8 +36,14 @@ BOUND = 30.0  # a call that has not returned by then is stuck, whatever its time
 CAMPAIGN = 7
 NOW = "2026-11-26T18:00:00Z"
 
-LEASE = {"batch_id": 11, "campaign_id": CAMPAIGN, "lease_expires_at": "2036-11-26T18:45:00Z",
-         "contacts": [], "reason": None, "opens_at": None}
+LEASE = {
+    "batch_id": 11,
+    "campaign_id": CAMPAIGN,
+    "lease_expires_at": "2036-11-26T18:45:00Z",
+    "contacts": [],
+    "reason": None,
+    "opens_at": None,
+}
 WRONG_TYPES: dict[str, Any] = {
     "GET /api/v1/campaigns": {"campaigns": [{"id": "1", "name": ["x"]}]},
     f"POST /api/v1/campaigns/{CAMPAIGN}/batches": {**LEASE, "contacts": "Ada Rook"},
@@ -84,8 +90,11 @@ CALLS: dict[str, Callable[[ApiClient], Any]] = {
 BODY_ATTACKS = [b for b in Behaviour if b not in (Behaviour.REPLY, Behaviour.TRICKLE_HEADERS)]
 CASES = [("POST /api/v1/results", b) for b in BODY_ATTACKS]
 SLOW = (Behaviour.TRICKLE, Behaviour.HUGE_DECLARED)  # these take the whole deadline
-CASES += [("GET /api/v1/campaigns", b) for b in BODY_ATTACKS
-          if b is not Behaviour.WRONG_TYPES and b not in SLOW]
+CASES += [
+    ("GET /api/v1/campaigns", b)
+    for b in BODY_ATTACKS
+    if b is not Behaviour.WRONG_TYPES and b not in SLOW
+]
 CASES += [(route, Behaviour.WRONG_TYPES) for route in CALLS if route != "POST /api/v1/results"]
 
 
@@ -104,8 +113,13 @@ def test_every_hostile_reply_is_a_clear_error_in_bounded_time(
     assert message.endswith("."), message
     assert "Traceback" not in message
     assert len(message) < 300
-    if behaviour in (Behaviour.HTML, Behaviour.REDIRECT, Behaviour.NESTED,
-                     Behaviour.WRONG_TYPES, Behaviour.HUGE):
+    if behaviour in (
+        Behaviour.HTML,
+        Behaviour.REDIRECT,
+        Behaviour.NESTED,
+        Behaviour.WRONG_TYPES,
+        Behaviour.HUGE,
+    ):
         assert isinstance(outcome, ProtocolError), repr(outcome)
     # Nothing followed the redirect or the page: the token never left for another address.
     assert hostile.requests_for("/stolen") == []
@@ -127,31 +141,67 @@ def test_headers_trickled_a_byte_at_a_time_end_in_bounded_time(hostile: HostileS
 
 # --- the sync engine ------------------------------------------------------------------------
 
+
 def _store_with_work(path: Path, url: str) -> tuple[Store, list[str]]:
     """A signed-in store with a leased batch and three recorded, unsent results."""
     store = Store(path)
     store.save_account(Account(server_url=url, username="vol", volunteer_id=3, name="Val"))
     expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-    contacts = [Contact(id=100 + i, batch_id=11, campaign_id=CAMPAIGN, first_name="Ada",
-                        last_name="Rook", phone=f"+4420794600{i:02d}", ward="North", attempt=1)
-                for i in range(5)]
+    contacts = [
+        Contact(
+            id=100 + i,
+            batch_id=11,
+            campaign_id=CAMPAIGN,
+            first_name="Ada",
+            last_name="Rook",
+            phone=f"+4420794600{i:02d}",
+            ward="North",
+            attempt=1,
+        )
+        for i in range(5)
+    ]
     store.add_batch(11, CAMPAIGN, expires, contacts)
     ids = []
     for contact in contacts[:3]:
-        ids.append(store.record(ResultDraft(
-            contact_id=contact.id, batch_id=11, campaign_id=CAMPAIGN, outcome="answered",
-            started_at=dt.datetime.now(dt.UTC), duration_s=30, answers={"support": "yes"},
-            notes="keen")).id)
+        ids.append(
+            store.record(
+                ResultDraft(
+                    contact_id=contact.id,
+                    batch_id=11,
+                    campaign_id=CAMPAIGN,
+                    outcome="answered",
+                    started_at=dt.datetime.now(dt.UTC),
+                    duration_s=30,
+                    answers={"support": "yes"},
+                    notes="keen",
+                )
+            ).id
+        )
     return store, ids
 
 
-@pytest.mark.parametrize("behaviour", [Behaviour.HUGE, Behaviour.NESTED, Behaviour.WRONG_TYPES,
-                                       Behaviour.TRICKLE, Behaviour.REDIRECT, Behaviour.HTML])
+@pytest.mark.parametrize(
+    "behaviour",
+    [
+        Behaviour.HUGE,
+        Behaviour.NESTED,
+        Behaviour.WRONG_TYPES,
+        Behaviour.TRICKLE,
+        Behaviour.REDIRECT,
+        Behaviour.HTML,
+    ],
+)
 def test_sync_engine_keeps_everything_and_stays_responsive(
-    qapp, hostile: HostileServer, tmp_path: Path, behaviour: Behaviour  # type: ignore[no-untyped-def]
+    qapp,
+    hostile: HostileServer,
+    tmp_path: Path,
+    behaviour: Behaviour,  # type: ignore[no-untyped-def]
 ) -> None:
-    for route in (*CALLS, f"GET /api/v1/campaigns/{CAMPAIGN}/script",
-                  "POST /api/v1/batches/11/renew"):
+    for route in (
+        *CALLS,
+        f"GET /api/v1/campaigns/{CAMPAIGN}/script",
+        "POST /api/v1/batches/11/renew",
+    ):
         hostile.on(route, behaviour, WRONG_TYPES.get(route, {"nonsense": True}))
     store, ids = _store_with_work(tmp_path / "app.sqlite3", hostile.url)
     api = _client(hostile)
@@ -160,8 +210,20 @@ def test_sync_engine_keeps_everything_and_stays_responsive(
     engine.status_changed.connect(statuses.append)
     engine.run_in_thread()
     try:
-        wait_for(lambda: len([s for s in statuses if s.connectivity in (
-            Connectivity.RETRYING, Connectivity.OFFLINE)]) >= 2, 60, "two failed cycles")
+        wait_for(
+            lambda: (
+                len(
+                    [
+                        s
+                        for s in statuses
+                        if s.connectivity in (Connectivity.RETRYING, Connectivity.OFFLINE)
+                    ]
+                )
+                >= 2
+            ),
+            60,
+            "two failed cycles",
+        )
         failed = [s for s in statuses if s.connectivity is not Connectivity.ONLINE]
         assert all(s.detail and s.detail.endswith(".") for s in failed)
         assert all(s.waiting == 3 for s in failed)
@@ -180,39 +242,80 @@ def test_sync_engine_keeps_everything_and_stays_responsive(
 
 # --- a script full of HTML and JavaScript ---------------------------------------------------
 
+
 def test_hostile_script_and_contact_are_stored_verbatim_and_fetch_nothing(
-    qapp, hostile: HostileServer, tmp_path: Path  # type: ignore[no-untyped-def]
+    qapp,
+    hostile: HostileServer,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     beacon = f"http://127.0.0.1:{hostile.port}/beacon"
-    evil = (f"<script>fetch('{beacon}')</script><img src='{beacon}.png' onerror='alert(1)'>"
-            f"<iframe src='{beacon}'></iframe>[click]({beacon}) ![x]({beacon}.gif) {{first_name}}")
+    evil = (
+        f"<script>fetch('{beacon}')</script><img src='{beacon}.png' onerror='alert(1)'>"
+        f"<iframe src='{beacon}'></iframe>[click]({beacon}) ![x]({beacon}.gif) {{first_name}}"
+    )
     script = {
-        "campaign_id": CAMPAIGN, "version": "v1", "intro": "Hello " + evil,
-        "crib_sheet": evil, "candidate_bio": evil, "candidate": "<b>Sam</b>",
+        "campaign_id": CAMPAIGN,
+        "version": "v1",
+        "intro": "Hello " + evil,
+        "crib_sheet": evil,
+        "candidate_bio": evil,
+        "candidate": "<b>Sam</b>",
         "seat": "<i>North</i>",
-        "questions": [{"key": "support", "text": evil, "kind": "single",
-                       "options": ["yes", "<script>alert(2)</script>"]}],
-        "outcomes": [{"code": "answered", "label": evil, "reached": True, "final": True,
-                      "needs_callback_time": False}],
+        "questions": [
+            {
+                "key": "support",
+                "text": evil,
+                "kind": "single",
+                "options": ["yes", "<script>alert(2)</script>"],
+            }
+        ],
+        "outcomes": [
+            {
+                "code": "answered",
+                "label": evil,
+                "reached": True,
+                "final": True,
+                "needs_callback_time": False,
+            }
+        ],
     }
-    contact = {"id": 501, "first_name": f"<img src='{beacon}'>", "last_name": "</td><script>",
-               "phone": "+442079460501", "ward": evil, "attempt": 1,
-               "previous_notes": [evil], "attributes": {"note": evil}, "lease_proof": evil}
+    contact = {
+        "id": 501,
+        "first_name": f"<img src='{beacon}'>",
+        "last_name": "</td><script>",
+        "phone": "+442079460501",
+        "ward": evil,
+        "attempt": 1,
+        "previous_notes": [evil],
+        "attributes": {"note": evil},
+        "lease_proof": evil,
+    }
     hostile.on(f"GET /api/v1/campaigns/{CAMPAIGN}/script", Behaviour.REPLY, script)
-    hostile.on(f"POST /api/v1/campaigns/{CAMPAIGN}/batches", Behaviour.REPLY,
-               {**LEASE, "batch_id": 12, "contacts": [contact]})
-    hostile.on(f"GET /api/v1/campaigns/{CAMPAIGN}/progress", Behaviour.REPLY,
-               {"team": {"calls": 0, "reached": 0, "volunteers_active": 1},
-                "mine": {"calls": 0, "reached": 0}, "leaderboard": [{"name": evil, "calls": 1}]})
+    hostile.on(
+        f"POST /api/v1/campaigns/{CAMPAIGN}/batches",
+        Behaviour.REPLY,
+        {**LEASE, "batch_id": 12, "contacts": [contact]},
+    )
+    hostile.on(
+        f"GET /api/v1/campaigns/{CAMPAIGN}/progress",
+        Behaviour.REPLY,
+        {
+            "team": {"calls": 0, "reached": 0, "volunteers_active": 1},
+            "mine": {"calls": 0, "reached": 0},
+            "leaderboard": [{"name": evil, "calls": 1}],
+        },
+    )
     store = Store(tmp_path / "app.sqlite3")
-    store.save_account(Account(server_url=hostile.url, username="vol", volunteer_id=3,
-                               name="Val"))
+    store.save_account(Account(server_url=hostile.url, username="vol", volunteer_id=3, name="Val"))
     api = _client(hostile)
     engine = SyncEngine(store, api, CAMPAIGN, **FAST_SYNC)
     engine.run_in_thread()
     try:
-        wait_for(lambda: store.script(CAMPAIGN) is not None and store.remaining(CAMPAIGN) == 1,
-                 60, "the script and the contact")
+        wait_for(
+            lambda: store.script(CAMPAIGN) is not None and store.remaining(CAMPAIGN) == 1,
+            60,
+            "the script and the contact",
+        )
     finally:
         assert engine.shutdown(int(BOUND * 1000))
         api.close()

@@ -45,8 +45,12 @@ def _error(reply: requests.Response, status: int, code: str) -> str:
 
 def _results_count(db_url: str, campaign_id: int) -> int:
     with db_session(db_url) as s:
-        return int(s.scalar(select(func.count()).select_from(Result)
-                            .where(Result.campaign_id == campaign_id)) or 0)
+        return int(
+            s.scalar(
+                select(func.count()).select_from(Result).where(Result.campaign_id == campaign_id)
+            )
+            or 0
+        )
 
 
 def test_result_string_limits_name_the_field(caller: Api, seeded: Seeded) -> None:
@@ -63,8 +67,9 @@ def test_result_string_limits_name_the_field(caller: Api, seeded: Seeded) -> Non
         ("results.0.duration_s", {"duration_s": 7 * 24 * 3600 + 1}),
     ]
     for field, change in over:
-        message = _error(caller.post("/results", json={"results": [{**good, **change}]}),
-                         422, "validation_error")
+        message = _error(
+            caller.post("/results", json={"results": [{**good, **change}]}), 422, "validation_error"
+        )
         assert field in message, (field, message)
         assert "at most" in message or "less than" in message, message
     assert _results_count(seeded.db_url, seeded.campaign_id) == 0
@@ -72,9 +77,14 @@ def test_result_string_limits_name_the_field(caller: Api, seeded: Seeded) -> Non
 
 def test_values_exactly_at_the_limits_are_accepted(caller: Api, seeded: Seeded) -> None:
     batch = caller.lease(seeded.campaign_id, 1)
-    result = result_payload(batch["batch_id"], batch["contacts"][0]["id"], "answered",
-                            notes="n" * 4000, answers={"comment": "c" * 2000},
-                            duration_s=7 * 24 * 3600)
+    result = result_payload(
+        batch["batch_id"],
+        batch["contacts"][0]["id"],
+        "answered",
+        notes="n" * 4000,
+        answers={"comment": "c" * 2000},
+        duration_s=7 * 24 * 3600,
+    )
     reply = caller.post("/results", json={"results": [result]})
     assert reply.status_code == 200, reply.text
     assert reply.json()["accepted"] == [result["id"]]
@@ -83,8 +93,11 @@ def test_values_exactly_at_the_limits_are_accepted(caller: Api, seeded: Seeded) 
 def test_batch_size_limit_says_so(caller: Api, seeded: Seeded) -> None:
     path = f"/campaigns/{seeded.campaign_id}/batches"
     for size in (51, 0, 10**6):
-        message = _error(caller.post(path, json={"size": size, "request_id": str(uuid.uuid4())}),
-                         422, "validation_error")
+        message = _error(
+            caller.post(path, json={"size": size, "request_id": str(uuid.uuid4())}),
+            422,
+            "validation_error",
+        )
         assert "size" in message
         assert ("50" in message) or ("1" in message)
     assert len(caller.lease(seeded.campaign_id, 50)["contacts"]) == 10  # all there are
@@ -94,25 +107,28 @@ def test_results_per_request_limit_says_so(caller: Api, seeded: Seeded) -> None:
     batch = caller.lease(seeded.campaign_id, 1)
     one = batch["contacts"][0]["id"]
     results = [result_payload(batch["batch_id"], one, "answered") for _ in range(201)]
-    message = _error(caller.post("/results", json={"results": results}), 413,
-                     "payload_too_large")
+    message = _error(caller.post("/results", json={"results": results}), 413, "payload_too_large")
     assert "200" in message
     assert _results_count(seeded.db_url, seeded.campaign_id) == 0
 
 
 def test_body_size_limit_says_so(caller: Api) -> None:
     big = b'{"results": [], "pad": "' + b"x" * (1024 * 1024) + b'"}'
-    message = _error(caller.post("/results", data=big,
-                                 headers={"Content-Type": "application/json"}),
-                     413, "payload_too_large")
+    message = _error(
+        caller.post("/results", data=big, headers={"Content-Type": "application/json"}),
+        413,
+        "payload_too_large",
+    )
     assert "1 MiB" in message
 
 
 def test_sign_in_field_limits(live_server: LiveServer, seeded: Seeded) -> None:
     api = Api(live_server.url)
-    for body, field in (({"username": "u" * 101, "password": "x"}, "username"),
-                        ({"username": seeded.callers[0], "password": "p" * 1025}, "password"),
-                        ({"username": "", "password": "x"}, "username")):
+    for body, field in (
+        ({"username": "u" * 101, "password": "x"}, "username"),
+        ({"username": seeded.callers[0], "password": "p" * 1025}, "password"),
+        ({"username": "", "password": "x"}, "username"),
+    ):
         message = _error(api.post("/auth/login", json=body), 422, "validation_error")
         assert field in message
     # None of these counted as failed sign-ins: the right password still works.
@@ -122,8 +138,11 @@ def test_sign_in_field_limits(live_server: LiveServer, seeded: Seeded) -> None:
 def test_release_list_limit(caller: Api, seeded: Seeded) -> None:
     batch = caller.lease(seeded.campaign_id, 2)
     ids = [c["id"] for c in batch["contacts"]]
-    message = _error(caller.post(f"/batches/{batch['batch_id']}/release",
-                                 json={"contact_ids": ids * 501}), 422, "validation_error")
+    message = _error(
+        caller.post(f"/batches/{batch['batch_id']}/release", json={"contact_ids": ids * 501}),
+        422,
+        "validation_error",
+    )
     assert "contact_ids" in message
     assert len(caller.get(f"/batches/{batch['batch_id']}").json()["contacts"]) == 2
 
@@ -155,8 +174,7 @@ def test_long_urls_and_many_query_parameters(caller: Api) -> None:
 # --- one caller cannot take a whole campaign (issue 10, item 10) ---------------------------
 
 
-def test_holding_limit_cuts_a_lease_to_what_fits(caller: Api, caller2: Api,
-                                                 seeded: Seeded) -> None:
+def test_holding_limit_cuts_a_lease_to_what_fits(caller: Api, caller2: Api, seeded: Seeded) -> None:
     cid = seed_campaign(seeded.db_url, batch_size=4, max_held_contacts=6)
     seed_contacts(seeded.db_url, cid, 20)
     campaign = {c["id"]: c for c in caller.get("/campaigns").json()["campaigns"]}[cid]
@@ -170,10 +188,15 @@ def test_holding_limit_cuts_a_lease_to_what_fits(caller: Api, caller2: Api,
     assert len(caller2.lease(cid, 4)["contacts"]) == 4  # a limit per volunteer
     # A finished contact, a released one and a lapsed lease no longer count.
     one = first["contacts"][0]["id"]
-    assert caller.post("/results", json={"results": [
-        result_payload(first["batch_id"], one, "answered")]}).status_code == 200
-    caller.post(f"/batches/{first['batch_id']}/release",
-                json={"contact_ids": [first["contacts"][1]["id"]]})
+    assert (
+        caller.post(
+            "/results", json={"results": [result_payload(first["batch_id"], one, "answered")]}
+        ).status_code
+        == 200
+    )
+    caller.post(
+        f"/batches/{first['batch_id']}/release", json={"contact_ids": [first["contacts"][1]["id"]]}
+    )
     assert len(caller.lease(cid, 4)["contacts"]) == 2
     expire_lease(seeded.db_url, cut["batch_id"])
     assert len(caller.lease(cid, 4)["contacts"]) == 2
@@ -190,14 +213,14 @@ def test_the_default_holding_limit_is_two_batches(caller: Api, seeded: Seeded) -
 def throttled_server(server_db: str) -> Iterator[LiveServer]:
     """A second server on the session's database with the real limit, 3 a minute, in two
     processes: the count lives in the database, so both processes see it."""
-    with LiveServer(server_db, workers=2,
-                    env={"CALLER_SERVER_LEASES_PER_MINUTE": "3"}) as server:
+    with LiveServer(server_db, workers=2, env={"CALLER_SERVER_LEASES_PER_MINUTE": "3"}) as server:
         yield server
 
 
 def test_lease_requests_are_rate_limited(throttled_server: LiveServer) -> None:
-    seeded = seed(throttled_server.db_url, contacts=40, callers=2, batch_size=2,
-                  max_held_contacts=50)
+    seeded = seed(
+        throttled_server.db_url, contacts=40, callers=2, batch_size=2, max_held_contacts=50
+    )
     api = Api.login(throttled_server.url, seeded.callers[0], seeded.password)
     other = Api.login(throttled_server.url, seeded.callers[1], seeded.password)
     path = f"/campaigns/{seeded.campaign_id}/batches"
@@ -216,8 +239,11 @@ def test_lease_requests_are_rate_limited(throttled_server: LiveServer) -> None:
     assert other.lease(seeded.campaign_id, 2)["batch_id"]
     # Once the oldest batch is a minute old, one more fits.
     with db_session(seeded.db_url) as s:
-        s.execute(update(Batch).where(Batch.id == firsts[0]["batch_id"]).values(
-            created_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=61)))
+        s.execute(
+            update(Batch)
+            .where(Batch.id == firsts[0]["batch_id"])
+            .values(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=61))
+        )
         s.commit()
     assert api.lease(seeded.campaign_id, 2)["batch_id"]
     _error(api.post(path, json={"size": 2, "request_id": str(uuid.uuid4())}), 429, "throttled")

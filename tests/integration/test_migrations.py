@@ -95,27 +95,40 @@ def test_upgrade_from_0002_keeps_the_data(empty_url: str) -> None:
     t0 = "2026-11-26 18:00:00+00:00"
     try:
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO campaigns (id, name, seat, candidate, timezone, calling_hours, "
-                "target_contacts_per_hour, batch_size, max_attempts, lease_minutes, active, "
-                "script, script_version, created_at) VALUES (1, 'C', 'S', 'X', 'UTC', "
-                "'00:00-24:00', 20, 15, 3, 45, true, '{}', 'v1', :t)"), {"t": t0})
-            conn.execute(text(
-                "INSERT INTO volunteers (id, username, name, password_hash, role, "
-                "leaderboard_opt_in, created_at) VALUES (1, 'v', 'V', 'x', 'caller', false, :t)"),
-                {"t": t0})
-            conn.execute(text(
-                "INSERT INTO contacts (id, campaign_id, first_name, last_name, phone, ward, "
-                "attributes, state, attempts) VALUES "
-                "(1, 1, 'A', 'B', '+442079460001', '', '{}', 'done', 1), "
-                "(2, 1, 'C', 'D', '+442079460002', '', '{}', 'available', 0)"))
+            conn.execute(
+                text(
+                    "INSERT INTO campaigns (id, name, seat, candidate, timezone, calling_hours, "
+                    "target_contacts_per_hour, batch_size, max_attempts, lease_minutes, active, "
+                    "script, script_version, created_at) VALUES (1, 'C', 'S', 'X', 'UTC', "
+                    "'00:00-24:00', 20, 15, 3, 45, true, '{}', 'v1', :t)"
+                ),
+                {"t": t0},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO volunteers (id, username, name, password_hash, role, "
+                    "leaderboard_opt_in, created_at) VALUES (1, 'v', 'V', 'x', 'caller', false, :t)"
+                ),
+                {"t": t0},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO contacts (id, campaign_id, first_name, last_name, phone, ward, "
+                    "attributes, state, attempts) VALUES "
+                    "(1, 1, 'A', 'B', '+442079460001', '', '{}', 'done', 1), "
+                    "(2, 1, 'C', 'D', '+442079460002', '', '{}', 'available', 0)"
+                )
+            )
             for n, (rid, sup) in enumerate([("r1", None), ("fix-a", "r1"), ("fix-b", "r1")]):
-                conn.execute(text(
-                    "INSERT INTO results (id, campaign_id, contact_id, volunteer_id, outcome, "
-                    "answers, notes, started_at, duration_s, supersedes, received_at, late, "
-                    "double_call, payload_hash) VALUES (:id, 1, 1, 1, 'answered', '{}', '', "
-                    ":t, 1, :sup, :r, false, false, 'h')"),
-                    {"id": rid, "sup": sup, "t": t0, "r": f"2026-11-26 18:0{n}:00+00:00"})
+                conn.execute(
+                    text(
+                        "INSERT INTO results (id, campaign_id, contact_id, volunteer_id, outcome, "
+                        "answers, notes, started_at, duration_s, supersedes, received_at, late, "
+                        "double_call, payload_hash) VALUES (:id, 1, 1, 1, 'answered', '{}', '', "
+                        ":t, 1, :sup, :r, false, false, 'h')"
+                    ),
+                    {"id": rid, "sup": sup, "t": t0, "r": f"2026-11-26 18:0{n}:00+00:00"},
+                )
         schema.upgrade(empty_url)
         assert schema.current_revision(empty_url) == schema.head_revision()
         with engine.connect() as conn:
@@ -126,8 +139,9 @@ def test_upgrade_from_0002_keeps_the_data(empty_url: str) -> None:
             assert chain == {"r1": None, "fix-a": "r1", "fix-b": "fix-a"}
             flags = conn.execute(text("SELECT DISTINCT outside_hours FROM results")).all()
             assert [bool(f) for (f,) in flags] == [False]
-            secret = conn.execute(text(
-                "SELECT value FROM server_settings WHERE key = 'lease_proof_secret'")).scalar()
+            secret = conn.execute(
+                text("SELECT value FROM server_settings WHERE key = 'lease_proof_secret'")
+            ).scalar()
             assert secret is not None
             assert len(secret) == 64
         with pytest.raises(IntegrityError), engine.begin() as conn:
@@ -144,31 +158,45 @@ def test_upgrade_from_0003_keeps_the_data(empty_url: str) -> None:
     try:
         with engine.begin() as conn:
             for cid, active in ((1, "true"), (2, "false")):
-                conn.execute(text(
-                    "INSERT INTO campaigns (id, name, seat, candidate, timezone, calling_hours, "
-                    "target_contacts_per_hour, batch_size, max_attempts, lease_minutes, "
-                    f"max_held_contacts, active, script, script_version, created_at) VALUES "
-                    f"({cid}, 'C', 'S', 'X', 'UTC', '00:00-24:00', 20, 15, 3, 45, 30, {active}, "
-                    "'{}', 'v1', :t)"), {"t": t0})
-            conn.execute(text(
-                "INSERT INTO contacts (id, campaign_id, first_name, last_name, phone, ward, "
-                "attributes, state, attempts) VALUES "
-                "(1, 1, 'A', 'B', '+442079460001', '', '{}', 'available', 0)"))
+                conn.execute(
+                    text(
+                        "INSERT INTO campaigns (id, name, seat, candidate, timezone, calling_hours, "
+                        "target_contacts_per_hour, batch_size, max_attempts, lease_minutes, "
+                        f"max_held_contacts, active, script, script_version, created_at) VALUES "
+                        f"({cid}, 'C', 'S', 'X', 'UTC', '00:00-24:00', 20, 15, 3, 45, 30, {active}, "
+                        "'{}', 'v1', :t)"
+                    ),
+                    {"t": t0},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO contacts (id, campaign_id, first_name, last_name, phone, ward, "
+                    "attributes, state, attempts) VALUES "
+                    "(1, 1, 'A', 'B', '+442079460001', '', '{}', 'available', 0)"
+                )
+            )
         schema.upgrade(empty_url)
         with engine.begin() as conn:
             status = dict(conn.execute(text("SELECT id, status FROM campaigns")).all())
             assert status == {1: "active", 2: "closed"}
             # A household member with the same number, and two external ids.
-            conn.execute(text(
-                "INSERT INTO contacts (id, campaign_id, first_name, last_name, phone, ward, "
-                "attributes, state, attempts, external_id) VALUES "
-                "(2, 1, 'C', 'B', '+442079460001', '', '{}', 'available', 0, 'E1'), "
-                "(3, 1, 'D', 'B', '+442079460002', '', '{}', 'available', 0, NULL), "
-                "(4, 1, 'E', 'B', '+442079460003', '', '{}', 'available', 0, NULL), "
-                "(5, 2, 'F', 'B', '+442079460003', '', '{}', 'available', 0, 'E1')"))
-            conn.execute(text(
-                "INSERT INTO audit_log (at, actor_id, action, campaign_id, detail) "
-                "VALUES (:t, NULL, 'created', 1, '{}')"), {"t": t0})
+            conn.execute(
+                text(
+                    "INSERT INTO contacts (id, campaign_id, first_name, last_name, phone, ward, "
+                    "attributes, state, attempts, external_id) VALUES "
+                    "(2, 1, 'C', 'B', '+442079460001', '', '{}', 'available', 0, 'E1'), "
+                    "(3, 1, 'D', 'B', '+442079460002', '', '{}', 'available', 0, NULL), "
+                    "(4, 1, 'E', 'B', '+442079460003', '', '{}', 'available', 0, NULL), "
+                    "(5, 2, 'F', 'B', '+442079460003', '', '{}', 'available', 0, 'E1')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (at, actor_id, action, campaign_id, detail) "
+                    "VALUES (:t, NULL, 'created', 1, '{}')"
+                ),
+                {"t": t0},
+            )
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(text("UPDATE contacts SET external_id = 'E1' WHERE id = 1"))
     finally:

@@ -51,9 +51,13 @@ def test_release_and_finished_batches_leave_no_contact_data(qapp, live, tmp_path
     store = Store(db)
     options = {**FAST_SYNC, "prefetch_below": 1}
     with memory_keyring():
-        core = CallerCore(store, Credentials(), sync_policy=SyncPolicy(**options),
-                          watch_network=False,
-                          api_factory=lambda url: ApiClient(url, fast_session()))
+        core = CallerCore(
+            store,
+            Credentials(),
+            sync_policy=SyncPolicy(**options),
+            watch_network=False,
+            api_factory=lambda url: ApiClient(url, fast_session()),
+        )
         ended: list[int] = []
         core.session_ended.connect(ended.append)
         core.sign_in(server.url, seeded.callers[0], seeded.password)
@@ -69,14 +73,23 @@ def test_release_and_finished_batches_leave_no_contact_data(qapp, live, tmp_path
             assert contact is not None
             assert contact.batch_id == first.batch_id
             worked.append(by_phone[contact.phone])
-            core.record(ResultDraft(
-                contact_id=contact.id, batch_id=contact.batch_id,
-                campaign_id=seeded.campaign_id, outcome="not_home",
-                started_at=dt.datetime.now(dt.UTC), duration_s=12))
+            core.record(
+                ResultDraft(
+                    contact_id=contact.id,
+                    batch_id=contact.batch_id,
+                    campaign_id=seeded.campaign_id,
+                    outcome="not_home",
+                    started_at=dt.datetime.now(dt.UTC),
+                    duration_s=12,
+                )
+            )
         wait_for(lambda: core.current_contact() is not None, 30, "the next batch")
         wait_for(lambda: store.waiting_count() == 0, 30, "the uploads")
-        wait_for(lambda: not [b for b, _ in store.live_batches() if b == first.batch_id],
-                 30, "the finished batch to be retired")
+        wait_for(
+            lambda: not [b for b, _ in store.live_batches() if b == first.batch_id],
+            30,
+            "the finished batch to be retired",
+        )
         current = core.current_contact()
         assert current is not None
         assert current.batch_id != first.batch_id
@@ -94,4 +107,3 @@ def test_release_and_finished_batches_leave_no_contact_data(qapp, live, tmp_path
         core.shutdown()
     store.close()
     assert leaks(files_to_search(db, logs), people) == []
-

@@ -427,4 +427,3 @@ def test_each_person_called_once_each_call_counted_once(qapp, live) -> None:
     finally:
         for proxy in proxies:
             proxy.stop()
-

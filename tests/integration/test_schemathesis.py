@@ -39,15 +39,24 @@ pytestmark = pytest.mark.timeout(300)
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "12"))
 
 _OFFSETS = st.integers(min_value=-12 * 60, max_value=14 * 60).map(
-    lambda m: dt.timezone(dt.timedelta(minutes=m)))
-_IN_RANGE = st.datetimes(min_value=dt.datetime(2000, 1, 2), max_value=dt.datetime(2099, 12, 30),
-                         timezones=_OFFSETS).map(dt.datetime.isoformat)
+    lambda m: dt.timezone(dt.timedelta(minutes=m))
+)
+_IN_RANGE = st.datetimes(
+    min_value=dt.datetime(2000, 1, 2), max_value=dt.datetime(2099, 12, 30), timezones=_OFFSETS
+).map(dt.datetime.isoformat)
 # Out of the documented 2000-2099 range: only in the "invalid" run, where a 4xx is due.
 _ANY_TIME = st.one_of(
-    st.sampled_from(["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00",
-                     "1999-12-31T23:59:59Z", "2100-01-01T00:00:00Z"]),
-    st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30),
-                 timezones=_OFFSETS).map(dt.datetime.isoformat),
+    st.sampled_from(
+        [
+            "0001-01-01T00:00:00+14:00",
+            "9999-12-31T23:59:59-12:00",
+            "1999-12-31T23:59:59Z",
+            "2100-01-01T00:00:00Z",
+        ]
+    ),
+    st.datetimes(
+        min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30), timezones=_OFFSETS
+    ).map(dt.datetime.isoformat),
     _IN_RANGE,
 )
 
@@ -77,12 +86,22 @@ def _operations(server: LiveServer) -> list[schemathesis.APIOperation]:
     return [result.ok() for result in loaded.get_all_operations()]
 
 
-def _fuzz(operation: schemathesis.APIOperation, mode: GenerationMode, server: LiveServer,
-          data: Seeded, token: str) -> None:
+def _fuzz(
+    operation: schemathesis.APIOperation,
+    mode: GenerationMode,
+    server: LiveServer,
+    data: Seeded,
+    token: str,
+) -> None:
     """Up to MAX_EXAMPLES generated requests for one operation; raises on the first failure."""
 
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case: schemathesis.Case) -> None:
         bearer = token
@@ -103,14 +122,17 @@ def _describe(exc: BaseException) -> str:
     return text
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-                         ids=["valid", "invalid"])
-def test_api_conforms(mode: GenerationMode, fuzz_server: tuple[LiveServer, Seeded],
-                      volunteer_token: str) -> None:
+@pytest.mark.parametrize(
+    "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"]
+)
+def test_api_conforms(
+    mode: GenerationMode, fuzz_server: tuple[LiveServer, Seeded], volunteer_token: str
+) -> None:
     server, data = fuzz_server
     failures: list[str] = []
     schemathesis.openapi.format(
-        "date-time", _IN_RANGE if mode == GenerationMode.POSITIVE else _ANY_TIME)
+        "date-time", _IN_RANGE if mode == GenerationMode.POSITIVE else _ANY_TIME
+    )
     operations = _operations(server)
     assert len(operations) >= 14
     for operation in operations:

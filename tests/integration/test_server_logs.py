@@ -36,14 +36,22 @@ pytestmark = pytest.mark.timeout(120)
 
 COMMANDS = {
     "cli-verbose": [sys.executable, "-m", "caller_server", "--verbose", "serve"],
-    "uvicorn-debug": [sys.executable, "-m", "uvicorn", "--factory",
-                      "caller_server.app:create_app", "--log-level", "debug"],
+    "uvicorn-debug": [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "caller_server.app:create_app",
+        "--log-level",
+        "debug",
+    ],
 }
 
 
 @pytest.fixture(scope="module", params=list(COMMANDS))
-def verbose_server(request: pytest.FixtureRequest,
-                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Seeded]]:
+def verbose_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LiveServer, Seeded]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('logs') / 'server.sqlite3'}"
     create_schema(url)
     data = seed(url, contacts=8, callers=2)
@@ -60,8 +68,13 @@ def verbose_server(request: pytest.FixtureRequest,
 
 def phone_spellings(phone: str) -> list[str]:
     national = "0" + phone[3:]
-    return [phone, phone[1:], national, f"{national[:3]} {national[3:7]} {national[7:]}",
-            phone[-7:]]
+    return [
+        phone,
+        phone[1:],
+        national,
+        f"{national[:3]} {national[3:7]} {national[7:]}",
+        phone[-7:],
+    ]
 
 
 def test_a_verbose_evening_logs_nothing_secret(verbose_server: tuple[LiveServer, Seeded]) -> None:
@@ -71,8 +84,9 @@ def test_a_verbose_evening_logs_nothing_secret(verbose_server: tuple[LiveServer,
 
     wrong = "hunter2-wrong-Password"
     secrets.append(wrong)
-    requests.post(base + "/auth/login", json={"username": data.callers[0], "password": wrong},
-                  timeout=30)
+    requests.post(
+        base + "/auth/login", json={"username": data.callers[0], "password": wrong}, timeout=30
+    )
     caller = Api.login(server.url, data.callers[0], data.password)
     other = Api.login(server.url, data.callers[1], data.password)
     organiser = Api.login(server.url, data.organiser, data.password)
@@ -91,8 +105,13 @@ def test_a_verbose_evening_logs_nothing_secret(verbose_server: tuple[LiveServer,
     secrets += [*notes, comment]
     callback = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
     results = [
-        result_payload(bid, contacts[0]["id"], "answered", notes=notes[0],
-                       answers={"support": "leaning", "comment": comment}),
+        result_payload(
+            bid,
+            contacts[0]["id"],
+            "answered",
+            notes=notes[0],
+            answers={"support": "leaning", "comment": comment},
+        ),
         result_payload(bid, contacts[1]["id"], "call_back", notes=notes[1], callback_at=callback),
         result_payload(bid, contacts[2]["id"], "not_home", notes=notes[2]),
     ]
@@ -103,16 +122,35 @@ def test_a_verbose_evening_logs_nothing_secret(verbose_server: tuple[LiveServer,
     # Rejected and malformed uploads, each carrying secrets.
     invalid_note = f"Invalid note {uuid.uuid4().hex[:10]}"
     secrets.append(invalid_note)
-    caller.post("/results", json={"results": [
-        result_payload(bid, contacts[3]["id"], "answered", notes=invalid_note,
-                       answers={"support": invalid_note})]})
+    caller.post(
+        "/results",
+        json={
+            "results": [
+                result_payload(
+                    bid,
+                    contacts[3]["id"],
+                    "answered",
+                    notes=invalid_note,
+                    answers={"support": invalid_note},
+                )
+            ]
+        },
+    )
     caller.post("/results", json={"results": [{**results[0], "notes": invalid_note * 400}]})
-    caller.post("/results", data=f'{{"results": [{{"notes": "{invalid_note}"'.encode(),
-                headers={"Content-Type": "application/json"})
-    caller.post("/results", data=(f'{{"pad": "{invalid_note}' + "x" * (1 << 20)).encode(),
-                headers={"Content-Type": "application/json"})
-    other.post("/results", json={"results": [
-        result_payload(bid, contacts[4]["id"], "answered", notes=invalid_note)]})
+    caller.post(
+        "/results",
+        data=f'{{"results": [{{"notes": "{invalid_note}"'.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    caller.post(
+        "/results",
+        data=(f'{{"pad": "{invalid_note}' + "x" * (1 << 20)).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    other.post(
+        "/results",
+        json={"results": [result_payload(bid, contacts[4]["id"], "answered", notes=invalid_note)]},
+    )
     other.get(f"/batches/{bid}")
 
     caller.post(f"/batches/{bid}/release", json={"contact_ids": [contacts[5]["id"]]})

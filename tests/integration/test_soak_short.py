@@ -19,8 +19,13 @@ SECONDS = float(os.environ.get("SOAK_SECONDS", "40"))
 
 
 def test_chaos_soak_loses_and_doubles_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    config = SoakConfig(seconds=SECONDS, volunteers=3, work_dir=tmp_path,
-                        kill_every=(3.0, 7.0), restart_every=(12.0, 20.0))
+    config = SoakConfig(
+        seconds=SECONDS,
+        volunteers=3,
+        work_dir=tmp_path,
+        kill_every=(3.0, 7.0),
+        restart_every=(12.0, 20.0),
+    )
     report = run_soak(config)
     print(report.summary())
     assert report.ok, report.summary()

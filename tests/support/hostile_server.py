@@ -145,7 +145,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _trickle_headers(self, _reply: Any) -> None:
         head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Pad: " + b"a" * 10_000
-        self._stream((head[i:i + 1] for i in range(len(head))), pause=0.5)
+        self._stream((head[i : i + 1] for i in range(len(head))), pause=0.5)
         self.close_connection = True
 
     def _redirect(self, _reply: Any) -> None:

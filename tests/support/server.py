@@ -113,10 +113,31 @@ class LiveServer:
         if self.command:
             return [*self.command, "--host", self.host, "--port", str(self.port)]
         if self.via_cli:
-            return [sys.executable, "-m", "caller_server", "serve", "--host", self.host,
-                    "--port", str(self.port), "--workers", str(self.workers)]
-        argv = [sys.executable, "-m", "uvicorn", "--factory", "caller_server.app:create_app",
-                "--host", self.host, "--port", str(self.port), "--log-level", "info"]
+            return [
+                sys.executable,
+                "-m",
+                "caller_server",
+                "serve",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+            ]
+        argv = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "caller_server.app:create_app",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--log-level",
+            "info",
+        ]
         if self.workers > 1:
             argv += ["--workers", str(self.workers)]
         return argv
@@ -131,7 +152,11 @@ class LiveServer:
         env.update(self.extra_env)
         with self.log_path.open("ab") as log:
             self._proc = subprocess.Popen(  # the server under test, stopped by stop()
-                self._argv(), cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                self._argv(),
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
@@ -210,8 +235,10 @@ class Api:
         return self.request("PUT", path, **kwargs)
 
     def lease(self, campaign_id: int, size: int = 5, request_id: str | None = None) -> dict:
-        reply = self.post(f"/campaigns/{campaign_id}/batches",
-                          json={"size": size, "request_id": request_id or str(uuid.uuid4())})
+        reply = self.post(
+            f"/campaigns/{campaign_id}/batches",
+            json={"size": size, "request_id": request_id or str(uuid.uuid4())},
+        )
         assert reply.status_code == 200, reply.text
         return reply.json()
 
@@ -220,6 +247,7 @@ class Api:
 
 
 # --- schema and seed data -------------------------------------------------------------
+
 
 def create_schema(db_url: str) -> None:
     """The real migrations when they exist (caller_server.schema), else create_all."""
@@ -268,12 +296,24 @@ def drama_number(index: int) -> str:
 
 
 DEFAULT_QUESTIONS: list[dict[str, Any]] = [
-    {"key": "support", "text": "Will you vote for {candidate}?", "kind": "single",
-     "options": ["yes", "leaning", "undecided", "no"]},
-    {"key": "issues", "text": "What matters most?", "kind": "multi",
-     "options": ["housing", "buses", "parks", "schools"]},
-    {"key": "score", "text": "How likely are you to vote?", "kind": "scale",
-     "options": ["1", "2", "3", "4", "5"]},
+    {
+        "key": "support",
+        "text": "Will you vote for {candidate}?",
+        "kind": "single",
+        "options": ["yes", "leaning", "undecided", "no"],
+    },
+    {
+        "key": "issues",
+        "text": "What matters most?",
+        "kind": "multi",
+        "options": ["housing", "buses", "parks", "schools"],
+    },
+    {
+        "key": "score",
+        "text": "How likely are you to vote?",
+        "kind": "scale",
+        "options": ["1", "2", "3", "4", "5"],
+    },
     {"key": "comment", "text": "Anything else?", "kind": "text", "options": []},
 ]
 
@@ -282,16 +322,24 @@ def seed_campaign(db_url: str, **overrides: Any) -> int:
     """A campaign row; open around the clock unless `calling_hours` says otherwise."""
     script = overrides.pop("script", None) or {
         "intro": "Hello {first_name}, I'm {volunteer_first_name}, calling for {candidate}.",
-        "crib_sheet": "- Be kind", "candidate_bio": "A *local* candidate.",
+        "crib_sheet": "- Be kind",
+        "candidate_bio": "A *local* candidate.",
         "questions": overrides.pop("questions", DEFAULT_QUESTIONS),
     }
     if "outcomes" in overrides:
         script["outcomes"] = overrides.pop("outcomes")
     values: dict[str, Any] = {
-        "name": "Northfield by-election", "seat": "Northfield", "candidate": "Sam Example",
-        "timezone": "Europe/London", "calling_hours": "00:00-24:00",
-        "target_contacts_per_hour": 20, "batch_size": 20, "max_attempts": 3,
-        "lease_minutes": 45, "status": "active", "script": script,
+        "name": "Northfield by-election",
+        "seat": "Northfield",
+        "candidate": "Sam Example",
+        "timezone": "Europe/London",
+        "calling_hours": "00:00-24:00",
+        "target_contacts_per_hour": 20,
+        "batch_size": 20,
+        "max_attempts": 3,
+        "lease_minutes": 45,
+        "status": "active",
+        "script": script,
         "script_version": uuid.uuid4().hex[:12],
     }
     if "active" in overrides:  # the boolean before campaigns had a status
@@ -304,11 +352,20 @@ def seed_campaign(db_url: str, **overrides: Any) -> int:
         return campaign.id
 
 
-def seed_volunteer(db_url: str, username: str, name: str = "Robin Tester",
-                   password: str = "correct horse", organiser: bool = False) -> int:
+def seed_volunteer(
+    db_url: str,
+    username: str,
+    name: str = "Robin Tester",
+    password: str = "correct horse",
+    organiser: bool = False,
+) -> int:
     with session_factory(engine_for(db_url))() as session:
-        volunteer = Volunteer(username=username, name=name, password_hash=_hash(password),
-                              role="organiser" if organiser else "caller")
+        volunteer = Volunteer(
+            username=username,
+            name=name,
+            password_hash=_hash(password),
+            role="organiser" if organiser else "caller",
+        )
         session.add(volunteer)
         session.commit()
         return volunteer.id
@@ -323,18 +380,23 @@ def _hash(password: str) -> str:
 _next_number: dict[str, int] = {}
 
 
-def seed_contacts(db_url: str, campaign_id: int, count: int,
-                  start: int | None = None) -> list[int]:
+def seed_contacts(db_url: str, campaign_id: int, count: int, start: int | None = None) -> list[int]:
     """`count` contacts with distinct drama numbers (fresh ones per database, if any left)."""
     url = resolve_db_url(db_url)
     if start is None:
         start = _next_number.get(url, 0)
     _next_number[url] = start + count
     rows = [
-        {"campaign_id": campaign_id, "first_name": FIRST_NAMES[i % len(FIRST_NAMES)],
-         "last_name": LAST_NAMES[i % len(LAST_NAMES)], "phone": drama_number(start + i),
-         "ward": f"Ward {i % 4 + 1}", "attributes": {"age_band": "30-45"},
-         "state": "available", "attempts": 0}
+        {
+            "campaign_id": campaign_id,
+            "first_name": FIRST_NAMES[i % len(FIRST_NAMES)],
+            "last_name": LAST_NAMES[i % len(LAST_NAMES)],
+            "phone": drama_number(start + i),
+            "ward": f"Ward {i % 4 + 1}",
+            "attributes": {"age_band": "30-45"},
+            "state": "available",
+            "attempts": 0,
+        }
         for i in range(count)
     ]
     with session_factory(engine_for(db_url))() as session:
@@ -367,16 +429,19 @@ def seed(db_url: str, contacts: int = 10, callers: int = 2, **campaign: Any) -> 
     names = ("Alex Caller", "Bea Caller", "Cal Caller", "Dee Caller", "Eli Caller")
     for n in range(callers):
         username = f"caller{n + 1}-{tag}"
-        out.volunteer_ids[username] = seed_volunteer(db_url, username, names[n % len(names)],
-                                                     password)
+        out.volunteer_ids[username] = seed_volunteer(
+            db_url, username, names[n % len(names)], password
+        )
         out.callers.append(username)
     out.organiser = f"organiser-{tag}"
-    out.volunteer_ids[out.organiser] = seed_volunteer(db_url, out.organiser, "Olu Organiser",
-                                                      password, organiser=True)
+    out.volunteer_ids[out.organiser] = seed_volunteer(
+        db_url, out.organiser, "Olu Organiser", password, organiser=True
+    )
     return out
 
 
 # --- PostgreSQL -------------------------------------------------------------------------
+
 
 def pg_unavailable_reason() -> str | None:
     """None when the test PostgreSQL answers, else why not."""
@@ -425,15 +490,25 @@ def pg_database() -> Iterator[str]:
 
 # --- arranging API state ------------------------------------------------------------------
 
-def result_payload(batch_id: int | None, contact_id: int, outcome: str = "answered",
-                   **extra: Any) -> dict[str, Any]:
+
+def result_payload(
+    batch_id: int | None, contact_id: int, outcome: str = "answered", **extra: Any
+) -> dict[str, Any]:
     """One result as the app posts it (a fresh UUID; override fields with `extra`)."""
     now = dt.datetime.now(dt.UTC)
     body: dict[str, Any] = {
-        "id": str(uuid.uuid4()), "batch_id": batch_id, "contact_id": contact_id,
-        "outcome": outcome, "answers": {}, "notes": "", "started_at": now.isoformat(),
-        "duration_s": 42, "recorded_at": now.isoformat(), "callback_at": None,
-        "supersedes": None, "lease_proof": None,
+        "id": str(uuid.uuid4()),
+        "batch_id": batch_id,
+        "contact_id": contact_id,
+        "outcome": outcome,
+        "answers": {},
+        "notes": "",
+        "started_at": now.isoformat(),
+        "duration_s": 42,
+        "recorded_at": now.isoformat(),
+        "callback_at": None,
+        "supersedes": None,
+        "lease_proof": None,
     }
     body.update(extra)
     return body
@@ -444,8 +519,9 @@ def expire_lease(db_url: str, batch_id: int, ago: dt.timedelta = dt.timedelta(mi
     past = dt.datetime.now(dt.UTC) - ago
     with db_session(db_url) as session:
         session.execute(update(Batch).where(Batch.id == batch_id).values(expires_at=past))
-        session.execute(update(Contact).where(Contact.batch_id == batch_id)
-                        .values(lease_expires_at=past))
+        session.execute(
+            update(Contact).where(Contact.batch_id == batch_id).values(lease_expires_at=past)
+        )
         session.commit()
 
 

@@ -117,20 +117,48 @@ class SoakReport:
 class Child:
     """A soak_child process; a thread collects what it prints."""
 
-    def __init__(self, mode: str, db: Path, url: str, username: str, password: str,
-                 campaign_id: int, seed: int) -> None:
+    def __init__(
+        self,
+        mode: str,
+        db: Path,
+        url: str,
+        username: str,
+        password: str,
+        campaign_id: int,
+        seed: int,
+    ) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
         self.proc = subprocess.Popen(  # the app core under test; killed by the soak
-            [sys.executable, "-m", "tests.support.soak_child", mode, "--db", str(db),
-             "--url", url, "--username", username, "--password", password,
-             "--campaign", str(campaign_id), "--seed", str(seed)],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "tests.support.soak_child",
+                mode,
+                "--db",
+                str(db),
+                "--url",
+                url,
+                "--username",
+                username,
+                "--password",
+                password,
+                "--campaign",
+                str(campaign_id),
+                "--seed",
+                str(seed),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         self.lines: list[str] = []
         self.stderr: list[str] = []
-        self._threads = [threading.Thread(target=self._read, args=(s, out), daemon=True)
-                         for s, out in ((self.proc.stdout, self.lines),
-                                        (self.proc.stderr, self.stderr))]
+        self._threads = [
+            threading.Thread(target=self._read, args=(s, out), daemon=True)
+            for s, out in ((self.proc.stdout, self.lines), (self.proc.stderr, self.stderr))
+        ]
         for t in self._threads:
             t.start()
 
@@ -213,8 +241,15 @@ def _soak(cfg: SoakConfig, rng: random.Random, work: Path, url: str, report: Soa
     proxy = FaultProxy("127.0.0.1", server.port).start()
 
     def spawn(v: Volunteer, mode: str = "record") -> Child:
-        return Child(mode, v.db, proxy.url, v.username, data.password, data.campaign_id,
-                     rng.randrange(1 << 30))
+        return Child(
+            mode,
+            v.db,
+            proxy.url,
+            v.username,
+            data.password,
+            data.campaign_id,
+            rng.randrange(1 << 30),
+        )
 
     def reap(v: Volunteer) -> None:
         if v.child is not None:
@@ -285,8 +320,10 @@ def _soak(cfg: SoakConfig, rng: random.Random, work: Path, url: str, report: Soa
         for v, child in drains:
             code = child.wait(240)
             if code != 0 or "drained" not in child.lines:
-                report.problems.append(f"{v.username} did not drain (exit {code}): "
-                                       + " | ".join((child.lines + child.stderr)[-5:]))
+                report.problems.append(
+                    f"{v.username} did not drain (exit {code}): "
+                    + " | ".join((child.lines + child.stderr)[-5:])
+                )
     finally:
         for v in volunteers:
             if v.child is not None and v.child.proc.poll() is None:
@@ -314,17 +351,18 @@ def _expire_leases(url: str, volunteer_id: int) -> None:
     past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     with db_session(url) as s:
         mine = select(Batch.id).where(Batch.volunteer_id == volunteer_id)
-        s.execute(update(Batch).where(Batch.volunteer_id == volunteer_id)
-                  .values(expires_at=past))
-        s.execute(update(Contact).where(Contact.batch_id.in_(mine))
-                  .values(lease_expires_at=past))
+        s.execute(update(Batch).where(Batch.volunteer_id == volunteer_id).values(expires_at=past))
+        s.execute(update(Contact).where(Contact.batch_id.in_(mine)).values(lease_expires_at=past))
         s.commit()
 
 
 def _recycle(url: str, campaign_id: int, recycled: dict[int, list[dt.datetime]]) -> None:
     """Long runs: contacts not leased now may be called again (as if freshly imported)."""
-    free = (Contact.campaign_id == campaign_id, Contact.batch_id.is_(None),
-            Contact.state != "available")
+    free = (
+        Contact.campaign_id == campaign_id,
+        Contact.batch_id.is_(None),
+        Contact.state != "available",
+    )
     at = dt.datetime.now(dt.UTC)
     with db_session(url) as s:
         for contact_id in s.scalars(select(Contact.id).where(*free)):
@@ -371,8 +409,13 @@ def _local(db: Path) -> tuple[dict[str, str], str]:
         conn.close()
 
 
-def _verify(url: str, campaign_id: int, volunteers: list[Volunteer], report: SoakReport,
-            recycled: dict[int, list[dt.datetime]]) -> None:
+def _verify(
+    url: str,
+    campaign_id: int,
+    volunteers: list[Volunteer],
+    report: SoakReport,
+    recycled: dict[int, list[dt.datetime]],
+) -> None:
     local: dict[str, str] = {}
     for v in volunteers:
         states, report.integrity[v.db.name] = _local(v.db)
@@ -386,12 +429,22 @@ def _verify(url: str, campaign_id: int, volunteers: list[Volunteer], report: Soa
     report.recorded = len(local)
     report.rejected = sum(1 for s in local.values() if s.upper() == "REJECTED")
     with db_session(url) as s:
-        rows = s.execute(select(Result.id, Result.contact_id, Result.batch_id, Result.late,
-                                Result.double_call, Result.received_at, Result.volunteer_id,
-                                Result.recorded_at)
-                         .where(Result.campaign_id == campaign_id)).all()
-        batches = {b.id: b.created_at for b in s.scalars(
-            select(Batch).where(Batch.campaign_id == campaign_id))}
+        rows = s.execute(
+            select(
+                Result.id,
+                Result.contact_id,
+                Result.batch_id,
+                Result.late,
+                Result.double_call,
+                Result.received_at,
+                Result.volunteer_id,
+                Result.recorded_at,
+            ).where(Result.campaign_id == campaign_id)
+        ).all()
+        batches = {
+            b.id: b.created_at
+            for b in s.scalars(select(Batch).where(Batch.campaign_id == campaign_id))
+        }
         holders: dict[int, list[int]] = {}
         for link in s.scalars(select(BatchContact)):
             holders.setdefault(link.contact_id, []).append(link.batch_id)
@@ -410,8 +463,14 @@ def _verify(url: str, campaign_id: int, volunteers: list[Volunteer], report: Soa
         for other in holders.get(r.contact_id, []):
             if other != r.batch_id and start < batches.get(other, start) < r.received_at:
                 report.overlapping_leases += 1
-    for name in ("duplicates", "lost", "unknown", "rejected", "overlapping_leases",
-                 "called_by_two"):
+    for name in (
+        "duplicates",
+        "lost",
+        "unknown",
+        "rejected",
+        "overlapping_leases",
+        "called_by_two",
+    ):
         if getattr(report, name):
             report.problems.append(f"{name}={getattr(report, name)}")
     if report.recorded == 0:

@@ -94,8 +94,10 @@ def main(argv: list[str] | None = None) -> int:
             if signed_out:
                 sign_in_again()
             if time.monotonic() > deadline:
-                print(f"stuck waiting={store.waiting_count()} signed_out={bool(signed_out)}",
-                      flush=True)
+                print(
+                    f"stuck waiting={store.waiting_count()} signed_out={bool(signed_out)}",
+                    flush=True,
+                )
                 return 1
             engine.sync_now()
             time.sleep(0.2)

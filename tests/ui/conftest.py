@@ -46,8 +46,7 @@ OUTCOMES = (
     Outcome("answered", "Spoke to them", reached=True, final=True),
     Outcome("not_home", "Not home", reached=False, final=False),
     Outcome("busy", "Busy / engaged", reached=False, final=False),
-    Outcome("call_back", "Asked to call back", reached=True, final=False,
-            needs_callback_time=True),
+    Outcome("call_back", "Asked to call back", reached=True, final=False, needs_callback_time=True),
     Outcome("wrong_number", "Wrong number", reached=False, final=True),
 )
 QUESTIONS = (
@@ -61,19 +60,29 @@ QUESTIONS = (
 @pytest.fixture
 def script() -> Script:
     return Script(
-        campaign_id=1, version="v1",
+        campaign_id=1,
+        version="v1",
         intro="Hi **{first_name}**, I'm {volunteer_first_name} for {candidate} in {seat}.",
-        crib_sheet="## Key points\n- Buses", candidate_bio="## Priya\nA paramedic.",
-        candidate="Priya Hartley", seat="Riverside North",
-        questions=QUESTIONS, outcomes=OUTCOMES,
+        crib_sheet="## Key points\n- Buses",
+        candidate_bio="## Priya\nA paramedic.",
+        candidate="Priya Hartley",
+        seat="Riverside North",
+        questions=QUESTIONS,
+        outcomes=OUTCOMES,
     )
 
 
 @pytest.fixture
 def contact() -> Contact:
     return Contact(
-        id=7, batch_id=3, campaign_id=1, first_name="Ann", last_name="Example",
-        phone="+442079460123", ward="Gasworks", attempt=2,
+        id=7,
+        batch_id=3,
+        campaign_id=1,
+        first_name="Ann",
+        last_name="Example",
+        phone="+442079460123",
+        ward="Gasworks",
+        attempt=2,
         previous_notes=("Asked about buses",),
     )
 
@@ -81,9 +90,17 @@ def contact() -> Contact:
 @pytest.fixture
 def campaign() -> Campaign:
     return Campaign(
-        id=1, name="Riverside North", seat="Riverside North", candidate="Priya Hartley",
-        timezone="Europe/London", calling_hours="09:00-21:00", calling_now=True,
-        opens_at=None, target_contacts_per_hour=15, batch_size=10, max_attempts=3,
+        id=1,
+        name="Riverside North",
+        seat="Riverside North",
+        candidate="Priya Hartley",
+        timezone="Europe/London",
+        calling_hours="09:00-21:00",
+        calling_now=True,
+        opens_at=None,
+        target_contacts_per_hour=15,
+        batch_size=10,
+        max_attempts=3,
         lease_minutes=45,
     )
 

@@ -19,8 +19,12 @@ from caller_server.server import EmbeddedServer
 from tests.support.server import Api, create_schema, dispose_engine
 
 # Quick retries, no OS network watcher: tests decide when the network "comes back".
-ENGINE_OPTIONS = {"backoff_base": 0.2, "backoff_cap": 1.0, "empty_retry_s": 1.0,
-                  "progress_every_s": 1.0}
+ENGINE_OPTIONS = {
+    "backoff_base": 0.2,
+    "backoff_cap": 1.0,
+    "empty_retry_s": 1.0,
+    "progress_every_s": 1.0,
+}
 
 
 class Server:
@@ -62,8 +66,11 @@ def make_launcher() -> Iterator:
 
     def make(data_dir: Path, url: str | None) -> Launcher:
         data_dir.mkdir(parents=True, exist_ok=True)
-        core = CallerCore(Store(data_dir / "app.sqlite3"), watch_network=False,
-                          sync_policy=SyncPolicy(**ENGINE_OPTIONS))
+        core = CallerCore(
+            Store(data_dir / "app.sqlite3"),
+            watch_network=False,
+            sync_policy=SyncPolicy(**ENGINE_OPTIONS),
+        )
         launcher = Launcher(data_dir, url, core=core)
         made.append(launcher)
         return launcher

@@ -14,11 +14,20 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run_app(*args: str, data: Path, timeout: float = 60) -> subprocess.CompletedProcess:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CALLER_APP_DATA=str(data),
-               PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        CALLER_APP_DATA=str(data),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    )
     return subprocess.run(  # the app under test
-        [sys.executable, "-m", "caller_app", *args], cwd=REPO, env=env, capture_output=True,
-        text=True, timeout=timeout, check=False,
+        [sys.executable, "-m", "caller_app", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -31,8 +40,7 @@ def test_version(tmp_path):
 def test_demo_reaches_the_first_contact(tmp_path):
     """The README's main command: practice server, sign-in as demo, a contact on screen."""
     data = tmp_path / "data"
-    done = run_app("--demo", "--data-dir", str(data), "--exit-after-first-contact",
-                   data=tmp_path)
+    done = run_app("--demo", "--data-dir", str(data), "--exit-after-first-contact", data=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "first-contact-s" in done.stdout
     log = (data / "logs" / "caller-app.log").read_text()

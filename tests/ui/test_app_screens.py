@@ -43,8 +43,9 @@ def test_sign_in_errors_are_sentences(qtbot, server, make_launcher, tmp_path):
     assert "password" in message.lower()
     assert QApplication.focusWidget() is dialog.password
 
-    dialog = sign_in_with(qtbot, launcher, f"http://127.0.0.1:{free_port()}",
-                          seeded.callers[0], seeded.password)
+    dialog = sign_in_with(
+        qtbot, launcher, f"http://127.0.0.1:{free_port()}", seeded.callers[0], seeded.password
+    )
     assert "reach" in dialog.error.text()
     assert launcher.window is None
 
@@ -103,20 +104,28 @@ def test_dial_copy_shortcuts_and_accessible_names(qtbot, server, make_launcher, 
         QDesktopServices.unsetUrlHandler("tel")
     contact = screen.card.contact
     assert [u.toString() for u in handler.urls] == [f"tel:{contact.phone}"]
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_C,
-                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        QApplication.focusWidget(),
+        Qt.Key.Key_C,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     assert QGuiApplication.clipboard().text() == contact.phone
 
     screen.card.dial.setFocus()
-    for expected in (screen.card.copy, screen.form.outcomes.buttons[0],
-                     screen.form.outcomes.buttons[1]):
+    for expected in (
+        screen.card.copy,
+        screen.form.outcomes.buttons[0],
+        screen.form.outcomes.buttons[1],
+    ):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         assert QApplication.focusWidget() is expected
 
     screen.form.outcomes.choose("answered")  # show the survey too
     unnamed = [
-        w for w in window.findChildren(QWidget)
-        if w.isVisible() and w.focusPolicy() != Qt.FocusPolicy.NoFocus
+        w
+        for w in window.findChildren(QWidget)
+        if w.isVisible()
+        and w.focusPolicy() != Qt.FocusPolicy.NoFocus
         and not w.accessibleName()
         and not (isinstance(w, QAbstractButton) and w.text())
         and w.metaObject().className() not in ("QScrollBar", "QSplitterHandle")
@@ -132,8 +141,9 @@ def test_out_of_contacts_is_said_in_words(qtbot, server, make_launcher, tmp_path
     screen.save()
     assert screen.card.contact is None
     assert not screen.form.isEnabled()
-    qtbot.waitUntil(lambda: screen.empty.text().startswith("No more contacts for now"),
-                    timeout=15000)
+    qtbot.waitUntil(
+        lambda: screen.empty.text().startswith("No more contacts for now"), timeout=15000
+    )
     assert screen.contact_stack.currentWidget() is screen.empty
 
 
@@ -149,16 +159,18 @@ def test_signed_out_mid_session_keeps_results_and_asks_to_sign_in(
     organiser.close()
     record(qtbot, screen, "answered")
     record(qtbot, screen, "busy")
-    qtbot.waitUntil(lambda: window.status.current_text().startswith("Signed out"),
-                    timeout=15000)
+    qtbot.waitUntil(lambda: window.status.current_text().startswith("Signed out"), timeout=15000)
     assert window.status.current_text() == "Signed out · sign in to upload 2 results"
-    qtbot.waitUntil(lambda: launcher.sign_in_dialog is not None
-                    and launcher.sign_in_dialog.isVisible(), timeout=5000)
+    qtbot.waitUntil(
+        lambda: launcher.sign_in_dialog is not None and launcher.sign_in_dialog.isVisible(),
+        timeout=5000,
+    )
     assert screen.card.contact is not None  # calling goes on meanwhile
 
     sign_in_with(qtbot, launcher, server.url, seeded.callers[0], seeded.password)
-    qtbot.waitUntil(lambda: window.status.current_text() == "Online · all results uploaded",
-                    timeout=15000)
+    qtbot.waitUntil(
+        lambda: window.status.current_text() == "Online · all results uploaded", timeout=15000
+    )
     assert not launcher.sign_in_dialog.isVisible()
 
 
@@ -185,8 +197,9 @@ def test_rejected_result_shows_in_needs_attention(qtbot, server, make_launcher, 
     with engine_for(server.db_url).begin() as conn:
         script = conn.execute(select(Campaign.script).where(Campaign.id == seeded.campaign_id))
         changed = {**script.scalar_one(), "questions": []}
-        conn.execute(update(Campaign).where(Campaign.id == seeded.campaign_id)
-                     .values(script=changed))
+        conn.execute(
+            update(Campaign).where(Campaign.id == seeded.campaign_id).values(script=changed)
+        )
     screen.form.outcomes.choose("answered")
     screen.form.survey.box("support").options()[0].setChecked(True)
     screen.save()

@@ -21,14 +21,33 @@ DIGIT_KEYS = {d: getattr(K, f"Key_{d}") for d in KEYS}
 # 20 calls: (outcome, extra). "survey" answers every question, "note" types a note,
 # "enter" saves with plain Enter instead of Ctrl+Enter.
 PLAN = [
-    ("answered", "survey"), ("not_home", ""), ("busy", "enter"), ("voicemail", ""),
-    ("call_back", ""), ("not_home", "note"), ("wrong_number", ""), ("refused", ""),
-    ("answered", ""), ("busy", ""), ("not_home", "enter"), ("do_not_call", ""),
-    ("voicemail", ""), ("moved", ""), ("not_home", ""), ("busy", ""),
-    ("answered", "note"), ("deceased", ""), ("not_home", ""), ("busy", ""),
+    ("answered", "survey"),
+    ("not_home", ""),
+    ("busy", "enter"),
+    ("voicemail", ""),
+    ("call_back", ""),
+    ("not_home", "note"),
+    ("wrong_number", ""),
+    ("refused", ""),
+    ("answered", ""),
+    ("busy", ""),
+    ("not_home", "enter"),
+    ("do_not_call", ""),
+    ("voicemail", ""),
+    ("moved", ""),
+    ("not_home", ""),
+    ("busy", ""),
+    ("answered", "note"),
+    ("deceased", ""),
+    ("not_home", ""),
+    ("busy", ""),
 ]
-SURVEY = {"support": "yes", "issues": ["housing"], "score": "4",
-          "comment": "Likes the new bus plan"}
+SURVEY = {
+    "support": "yes",
+    "issues": ["housing"],
+    "score": "4",
+    "comment": "Likes the new bus plan",
+}
 NOTE = "Asked for a leaflet"
 
 
@@ -50,8 +69,9 @@ def test_whole_flow_by_keyboard(qtbot, server, make_launcher, tmp_path):
     press(qtbot, K.Key_Return)
 
     # pick the campaign: the first is selected; Enter opens it
-    qtbot.waitUntil(lambda: launcher.picker is not None and launcher.picker.isVisible(),
-                    timeout=15000)
+    qtbot.waitUntil(
+        lambda: launcher.picker is not None and launcher.picker.isVisible(), timeout=15000
+    )
     picker = launcher.picker
     assert picker.selected().id == seeded.campaign_id
     qtbot.waitUntil(lambda: QApplication.focusWidget() is picker.list)
@@ -59,8 +79,14 @@ def test_whole_flow_by_keyboard(qtbot, server, make_launcher, tmp_path):
     qtbot.waitUntil(lambda: launcher.window is not None)
     window = launcher.window
     screen, model = window.screen_, launcher.model
-    qtbot.waitUntil(lambda: screen.card.contact is not None and model.script is not None
-                    and bool(screen.form.outcomes.buttons), timeout=15000)
+    qtbot.waitUntil(
+        lambda: (
+            screen.card.contact is not None
+            and model.script is not None
+            and bool(screen.form.outcomes.buttons)
+        ),
+        timeout=15000,
+    )
     codes = [o.code for o in model.script.outcomes]
 
     def key_for(code: str) -> K:
@@ -100,8 +126,12 @@ def test_whole_flow_by_keyboard(qtbot, server, make_launcher, tmp_path):
             assert screen.card.contact == contact
             press(qtbot, key_for("voicemail"))
             press(qtbot, K.Key_Return, CTRL)
-            expected[contact.id] = {"outcome": "voicemail", "answers": {}, "notes": "",
-                                    "callback": False}
+            expected[contact.id] = {
+                "outcome": "voicemail",
+                "answers": {},
+                "notes": "",
+                "callback": False,
+            }
 
     assert len(expected) == 20
     assert screen.progress.calls.text() == "20"

@@ -26,8 +26,14 @@ def open_screen(qtbot, launcher, seeded, remember=False):
     dialog.submit()
     qtbot.waitUntil(lambda: launcher.window is not None, timeout=15000)
     screen = launcher.window.screen_
-    qtbot.waitUntil(lambda: screen.card.contact is not None and launcher.model.script
-                    is not None and bool(screen.form.outcomes.buttons), timeout=15000)
+    qtbot.waitUntil(
+        lambda: (
+            screen.card.contact is not None
+            and launcher.model.script is not None
+            and bool(screen.form.outcomes.buttons)
+        ),
+        timeout=15000,
+    )
     return launcher.window, screen
 
 
@@ -113,13 +119,21 @@ def test_results_waiting_at_quit_are_kept_and_uploaded_next_launch(
 
 
 def test_hostile_contact_and_script_render_as_text(qtbot, server, make_launcher, tmp_path):
-    script = {"intro": HOSTILE_SCRIPT, "crib_sheet": f"Crib {HOSTILE}",
-              "candidate_bio": "<iframe src='http://evil.test'></iframe>", "questions": []}
-    seeded = seed(server.db_url, contacts=3, callers=1, script=script,
-                  candidate=HOSTILE, seat="<b>Seat</b>")
+    script = {
+        "intro": HOSTILE_SCRIPT,
+        "crib_sheet": f"Crib {HOSTILE}",
+        "candidate_bio": "<iframe src='http://evil.test'></iframe>",
+        "questions": [],
+    }
+    seeded = seed(
+        server.db_url, contacts=3, callers=1, script=script, candidate=HOSTILE, seat="<b>Seat</b>"
+    )
     with engine_for(server.db_url).begin() as conn:
-        conn.execute(update(Contact).where(Contact.campaign_id == seeded.campaign_id)
-                     .values(first_name=HOSTILE, ward="<i>ward</i>"))
+        conn.execute(
+            update(Contact)
+            .where(Contact.campaign_id == seeded.campaign_id)
+            .values(first_name=HOSTILE, ward="<i>ward</i>")
+        )
     launcher = make_launcher(tmp_path / "app", server.url)
     _window, screen = open_screen(qtbot, launcher, seeded)
 

@@ -30,8 +30,10 @@ def test_markdown_in_values_is_inert():
 
 
 def test_hostile_script_renders_as_text():
-    html = render_markdown('<script>alert(1)</script>\n\n<img src="http://evil.test/x.png">'
-                           "\n\n![pic](http://evil.test/y.png)")
+    html = render_markdown(
+        '<script>alert(1)</script>\n\n<img src="http://evil.test/x.png">'
+        "\n\n![pic](http://evil.test/y.png)"
+    )
     assert "<script" not in html
     assert "<img" not in html
     assert "&lt;script&gt;" in html

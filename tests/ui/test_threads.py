@@ -107,6 +107,7 @@ def test_closing_during_a_sign_in_leaves_no_thread_running(
     assert not tasks.is_running()
     assert core.jobs.thread is None
     assert core.engine is None
+
     # Python threads of ours (a deadline's timer): gone. A QThread that ran Python code
     # stays listed as a `_DummyThread` Python never forgets; `is_running` covers those.
     def extra() -> list[threading.Thread]:

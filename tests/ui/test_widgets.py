@@ -108,8 +108,11 @@ def test_call_form_callback_and_survey(qtbot, script):
     form.survey.box("issues").options()[0].setChecked(True)
     form.survey.box("issues").options()[3].setChecked(True)
     form.survey.box("say").text.setText("  likes parks ")
-    assert form.answers() == {"vote": "Undecided", "issues": ["Buses", "Crime"],
-                              "say": "likes parks"}
+    assert form.answers() == {
+        "vote": "Undecided",
+        "issues": ["Buses", "Crime"],
+        "say": "likes parks",
+    }
     assert form.callback_at() is None
     form.outcomes.choose("call_back")
     assert form.callback_row.isVisible()
@@ -148,16 +151,25 @@ def test_progress_panel(qtbot, utc_now):
     panel = ProgressPanel(target_per_hour=10)
     qtbot.addWidget(panel)
     started = utc_now - dt.timedelta(minutes=30)
-    panel.set_stats(SessionStats(started, calls=12, reached=4, by_outcome={}, uploaded=10,
-                                 waiting=2))
+    panel.set_stats(
+        SessionStats(started, calls=12, reached=4, by_outcome={}, uploaded=10, waiting=2)
+    )
     assert panel.calls.text() == "12"
     assert panel.reached.text() == "4"
     assert panel.rate.text() == "24"
     assert panel.bar.maximum() == 10
     assert panel.bar.value() == 4
     assert panel.leaderboard.isHidden()
-    panel.set_team(TeamProgress(calls=287, reached=90, volunteers_active=5, my_calls=12,
-                                my_reached=4, leaderboard=(("Priya", 30),)))
+    panel.set_team(
+        TeamProgress(
+            calls=287,
+            reached=90,
+            volunteers_active=5,
+            my_calls=12,
+            my_reached=4,
+            leaderboard=(("Priya", 30),),
+        )
+    )
     assert "287 calls tonight" in panel.team.text()
     panel.show()
     panel.leaderboard_opt_in.setChecked(True)
@@ -204,8 +216,18 @@ def test_theme_light_and_dark(qapp):
         assert "QPushButton#outcome" in qapp.styleSheet()
     finally:
         qapp.setStyleSheet("")
-    for name in ("app", "dial", "copy", "undo", "end", "attention", "sync-online",
-                 "sync-offline", "sync-uploading", "sync-signed-out"):
+    for name in (
+        "app",
+        "dial",
+        "copy",
+        "undo",
+        "end",
+        "attention",
+        "sync-online",
+        "sync-offline",
+        "sync-uploading",
+        "sync-signed-out",
+    ):
         assert not icon(name).pixmap(32, 32).isNull(), name
 
 

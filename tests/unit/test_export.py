@@ -100,26 +100,49 @@ def seed_survey(url: str) -> tuple[int, list[str]]:
     with Session(engine) as session, session.begin():
         campaign_id = create_campaign(session, parse_campaign(SURVEY))
         vol = Volunteer(username="robin_t", name="Robin Tester", password_hash="x")
-        amara = Contact(campaign_id=campaign_id, first_name="=Amara", last_name="Lomax",
-                        phone="+442079460001", ward="Gasworks", external_id="E1",
-                        attributes={"polling_district": "PD1", "age_band": "18-24"})
-        ben = Contact(campaign_id=campaign_id, first_name="Ben", last_name="Lomax",
-                      phone="+442079460001", external_id="E2",
-                      attributes={"polling_district": "PD2", "notes": "side door"})
+        amara = Contact(
+            campaign_id=campaign_id,
+            first_name="=Amara",
+            last_name="Lomax",
+            phone="+442079460001",
+            ward="Gasworks",
+            external_id="E1",
+            attributes={"polling_district": "PD1", "age_band": "18-24"},
+        )
+        ben = Contact(
+            campaign_id=campaign_id,
+            first_name="Ben",
+            last_name="Lomax",
+            phone="+442079460001",
+            external_id="E2",
+            attributes={"polling_district": "PD2", "notes": "side door"},
+        )
         session.add_all([vol, amara, ben])
         session.flush()
         amara.state, amara.attempts = "done", 1
 
         def result(rid: str, n: int, outcome: str, answers: dict, **kw) -> Result:  # type: ignore[type-arg]
-            return Result(id=rid, campaign_id=campaign_id, contact_id=amara.id,
-                          volunteer_id=vol.id, outcome=outcome, answers=answers,
-                          started_at=summer, received_at=summer + dt.timedelta(minutes=n),
-                          payload_hash="x", **kw)
+            return Result(
+                id=rid,
+                campaign_id=campaign_id,
+                contact_id=amara.id,
+                volunteer_id=vol.id,
+                outcome=outcome,
+                answers=answers,
+                started_at=summer,
+                received_at=summer + dt.timedelta(minutes=n),
+                payload_hash="x",
+                **kw,
+            )
 
-        session.add_all([
-            result("r1", 1, "not_home", {}),
-            result("r2", 2, "answered", {"vote": "Us", "issues": ["Buses", "Parks"]}, late=True),
-        ])
+        session.add_all(
+            [
+                result("r1", 1, "not_home", {}),
+                result(
+                    "r2", 2, "answered", {"vote": "Us", "issues": ["Buses", "Parks"]}, late=True
+                ),
+            ]
+        )
         session.flush()
         session.add(result("r3", 3, "refused", {}, supersedes="r1", outside_hours=True))
     engine.dispose()
@@ -141,16 +164,38 @@ def test_per_call_export_joins_back_to_the_voter_file(tmp_path: Path) -> None:
     campaign_id, _ = seed_survey(url)
     text, rows = export_table(url, campaign_id)
     assert text.splitlines()[0].split(",") == [
-        "result_id", "contact_id", "external_id", "first_name", "last_name", "phone", "ward",
-        "polling_district", "age_band", "attribute_notes", "How will you vote?",
-        "What matters most?", "outcome", "outcome_label", "notes", "volunteer", "started_at",
-        "duration_s", "callback_at", "recorded_at", "received_at", "late", "outside_hours",
+        "result_id",
+        "contact_id",
+        "external_id",
+        "first_name",
+        "last_name",
+        "phone",
+        "ward",
+        "polling_district",
+        "age_band",
+        "attribute_notes",
+        "How will you vote?",
+        "What matters most?",
+        "outcome",
+        "outcome_label",
+        "notes",
+        "volunteer",
+        "started_at",
+        "duration_s",
+        "callback_at",
+        "recorded_at",
+        "received_at",
+        "late",
+        "outside_hours",
         "double_call",
     ]
     assert [r["result_id"] for r in rows] == ["r2", "r3"]  # r1 is corrected by r3
     answered, refused = rows
     assert (answered["external_id"], answered["first_name"], answered["phone"]) == (
-        "E1", "'=Amara", "+442079460001")
+        "E1",
+        "'=Amara",
+        "+442079460001",
+    )
     assert (answered["polling_district"], answered["age_band"]) == ("PD1", "18-24")
     assert answered["How will you vote?"] == "Us"
     assert answered["What matters most?"] == "Buses; Parks"
@@ -180,5 +225,9 @@ def test_per_contact_export(tmp_path: Path) -> None:
     assert (amara["last_result_id"], amara["outcome_label"]) == ("r3", "Refused to talk")
     assert amara["attribute_notes"] == ""
     assert (ben["state"], ben["calls"], ben["outcome"], ben["last_result_id"]) == (
-        "available", "0", "", "")
+        "available",
+        "0",
+        "",
+        "",
+    )
     assert (ben["attribute_notes"], ben["polling_district"]) == ("side door", "PD2")

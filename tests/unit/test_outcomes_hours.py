@@ -13,19 +13,23 @@ NOW = dt.datetime(2026, 11, 26, 18, 0, tzinfo=dt.UTC)
 BY_CODE = {o.code: o for o in DEFAULT_OUTCOMES}
 
 
-@pytest.mark.parametrize(("code", "state", "retry_hours", "suppress"), [
-    ("answered", "done", None, None),
-    ("not_home", "available", 4, None),
-    ("busy", "available", 1, None),
-    ("voicemail", "available", 24, None),
-    ("wrong_number", "done", None, "campaign"),
-    ("refused", "done", None, None),
-    ("do_not_call", "done", None, "global"),
-    ("moved", "done", None, None),
-    ("deceased", "done", None, None),
-])
-def test_default_rules(code: str, state: str, retry_hours: int | None,
-                       suppress: str | None) -> None:
+@pytest.mark.parametrize(
+    ("code", "state", "retry_hours", "suppress"),
+    [
+        ("answered", "done", None, None),
+        ("not_home", "available", 4, None),
+        ("busy", "available", 1, None),
+        ("voicemail", "available", 24, None),
+        ("wrong_number", "done", None, "campaign"),
+        ("refused", "done", None, None),
+        ("do_not_call", "done", None, "global"),
+        ("moved", "done", None, None),
+        ("deceased", "done", None, None),
+    ],
+)
+def test_default_rules(
+    code: str, state: str, retry_hours: int | None, suppress: str | None
+) -> None:
     nxt = next_state(BY_CODE[code], attempts=1, max_attempts=3, now=NOW)
     assert nxt.state == state
     assert nxt.suppress == suppress
@@ -47,11 +51,20 @@ def test_reached_flags() -> None:
 
 
 def test_script_outcomes_replace_defaults() -> None:
-    custom = campaign_outcomes({"outcomes": [
-        {"code": "spoke", "label": "Spoke", "reached": True, "final": True},
-        {"code": "later", "label": "Later", "reached": False, "final": False,
-         "retry_after_minutes": 30},
-    ]})
+    custom = campaign_outcomes(
+        {
+            "outcomes": [
+                {"code": "spoke", "label": "Spoke", "reached": True, "final": True},
+                {
+                    "code": "later",
+                    "label": "Later",
+                    "reached": False,
+                    "final": False,
+                    "retry_after_minutes": 30,
+                },
+            ]
+        }
+    )
     assert [o.code for o in custom] == ["spoke", "later"]
     assert next_state(custom[1], 1, 3, NOW).next_call_after == NOW + dt.timedelta(minutes=30)
     assert campaign_outcomes({}) == list(DEFAULT_OUTCOMES)
@@ -66,9 +79,11 @@ def test_calling_hours_in_the_campaign_zone() -> None:
     assert calling_hours.next_opening("00:00-24:00", "Europe/London", NOW) is None
     assert calling_hours.next_opening("09:00-21:00", "Europe/London", NOW) is None
     assert calling_hours.next_opening("09:00-17:00", "Europe/London", NOW) == dt.datetime(
-        2026, 11, 27, 9, 0, tzinfo=dt.UTC)
+        2026, 11, 27, 9, 0, tzinfo=dt.UTC
+    )
     assert calling_hours.next_opening("19:00-21:00", "Europe/London", NOW) == dt.datetime(
-        2026, 11, 26, 19, 0, tzinfo=dt.UTC)
+        2026, 11, 26, 19, 0, tzinfo=dt.UTC
+    )
 
 
 def test_calling_hours_across_midnight_and_summer_time() -> None:
@@ -77,7 +92,8 @@ def test_calling_hours_across_midnight_and_summer_time() -> None:
     summer = dt.datetime(2026, 7, 1, 7, 30, tzinfo=dt.UTC)  # 08:30 BST
     assert not calling_hours.is_open("09:00-21:00", "Europe/London", summer)
     assert calling_hours.next_opening("09:00-21:00", "Europe/London", summer) == dt.datetime(
-        2026, 7, 1, 8, 0, tzinfo=dt.UTC)
+        2026, 7, 1, 8, 0, tzinfo=dt.UTC
+    )
 
 
 @pytest.mark.parametrize("bad", ["9-21", "09:00-25:00", "24:00-09:00", "", "09:60-10:00"])
@@ -101,4 +117,5 @@ def test_closes_at_is_the_end_of_the_open_window() -> None:
     assert closes_at("18:00-02:00", "UTC", late) == dt.datetime(2026, 11, 27, 2, 0, tzinfo=utc)
     # In the campaign's zone: 21:00 in New York is 02:00 UTC (winter).
     assert closes_at("09:00-21:00", "America/New_York", at) == dt.datetime(
-        2026, 11, 27, 2, 0, tzinfo=utc)
+        2026, 11, 27, 2, 0, tzinfo=utc
+    )

@@ -24,9 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index(op.f("ix_results_contact_id"), "results", ["contact_id"], unique=False)
-    op.create_index(
-        "ix_contacts_fresh", "contacts", ["campaign_id", "state", "id"], unique=False
-    )
+    op.create_index("ix_contacts_fresh", "contacts", ["campaign_id", "state", "id"], unique=False)
 
 
 def downgrade() -> None:
