@@ -1,7 +1,7 @@
 """The app's copy of the wire contract's values (the server's is
 `caller_server/contract.py`; the two packages share no code). `api/parse.py` refuses
 replies that break them; the UI sizes itself by them. Keep the two files in step:
-`tests/unit/test_contract.py` compares them.
+`tests/integration/test_contract.py` compares them.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ hosts and HTML pages full of script: every call ends, within its timeouts, in an
 ApiError whose message is a sentence; the sync engine keeps retrying with its outbox
 intact and stops when asked; and a script or contact full of HTML and JavaScript is
 stored verbatim, with nothing fetched from the addresses it holds. (That the UI shows
-such text as text is tested in tests/ui/test_e2e_offline_hostile.py.)
+such text as text is tested in tests/app/ui/test_e2e_offline_hostile.py.)
 """
 
 from __future__ import annotations

@@ -23,9 +23,9 @@ from caller_app.logs import setup_logging
 from caller_app.store import Store
 from caller_app.sync import SyncPolicy
 from caller_server.models import Campaign
-from tests.integration.test_privacy import files_to_search, leaks, live  # noqa: F401 - fixture
 from tests.support.corekit import FAST_SYNC, fast_session, wait_for
 from tests.support.keyring_backend import memory_keyring
+from tests.support.privacy import files_to_search, leaks
 from tests.support.server import db_session
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -40,7 +40,7 @@ def _flush() -> None:
         handler.flush()
 
 
-def test_release_and_finished_batches_leave_no_contact_data(qapp, live, tmp_path):  # noqa: F811
+def test_release_and_finished_batches_leave_no_contact_data(qapp, live, tmp_path):
     server, seeded, people = live
     by_phone = {phone: (first, last, phone) for first, last, phone in people}
     db, logs = tmp_path / "app" / "caller-app.sqlite3", tmp_path / "app" / "logs"

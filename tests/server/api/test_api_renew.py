@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from caller_server.models import Batch, Campaign, Contact, Suppression
-from tests.integration.test_api_campaigns import closed_hours_now
+from tests.support.hours import closed_hours_now
 from tests.support.server import (
     Api,
     Seeded,

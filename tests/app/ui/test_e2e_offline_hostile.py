@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt
 from sqlalchemy import update
 
 from caller_server.models import Contact
+from tests.support.e2e import export_rows, open_screen, record
 from tests.support.server import engine_for, seed
-from tests.ui.e2e_support import export_rows
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 HOSTILE_SCRIPT = (
@@ -15,33 +15,6 @@ HOSTILE_SCRIPT = (
     '<img src="http://evil.test/x.png">\n\n'
     "![pic](http://evil.test/y.png) [click](javascript:alert(1))"
 )
-
-
-def open_screen(qtbot, launcher, seeded, remember=False):
-    launcher.start()
-    dialog = launcher.sign_in_dialog
-    dialog.username.setText(seeded.callers[0])
-    dialog.password.setText(seeded.password)
-    dialog.remember.setChecked(remember)
-    dialog.submit()
-    qtbot.waitUntil(lambda: launcher.window is not None, timeout=15000)
-    screen = launcher.window.screen_
-    qtbot.waitUntil(
-        lambda: (
-            screen.card.contact is not None
-            and launcher.model.script is not None
-            and bool(screen.form.outcomes.buttons)
-        ),
-        timeout=15000,
-    )
-    return launcher.window, screen
-
-
-def record(qtbot, screen, code: str) -> None:
-    contact = screen.card.contact
-    screen.form.outcomes.choose(code)
-    qtbot.keyClick(screen.card.dial, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert screen.card.contact != contact
 
 
 def test_offline_mid_session_changes_status_and_loses_nothing(

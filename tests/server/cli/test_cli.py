@@ -27,6 +27,7 @@ from caller_server import schema
 from caller_server.db import make_engine
 from caller_server.export import CALL_COLUMNS, HEADER
 from caller_server.models import AuditEntry, Base, Batch, Campaign, Contact, Result, Volunteer
+from tests.support.cli import cli
 from tests.support.server import (
     REPO,
     create_pg_database,
@@ -92,23 +93,6 @@ def shared_campaign(db: str, tmp_path_factory: pytest.TempPathFactory) -> int:
 @pytest.fixture
 def empty_db(backend: str, tmp_path: Path) -> Iterator[str]:
     yield from fresh_database(backend, tmp_path)
-
-
-def cli(
-    db_url: str | None, *args: str, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "caller_server", *args]
-    if db_url is not None:
-        argv += ["--db", db_url]
-    full_env = {k: v for k, v in os.environ.items() if k != "CALLER_SERVER_DB"}
-    full_env.update(env or {})
-    proc = subprocess.run(
-        argv, input=stdin.encode(), capture_output=True, timeout=120, cwd=REPO, env=full_env
-    )
-    # Decoded by hand: text mode would turn the CSV's CRLF into LF.
-    return subprocess.CompletedProcess(
-        proc.args, proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
-    )
 
 
 def table_counts(db_url: str) -> dict[str, int]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from tests.integration.test_cli import cli
+from tests.support.cli import cli
 from tests.support.server import Api, Seeded, result_payload, seed_campaign, seed_contacts
 
 

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDateTimeEdit, QLineEdit, QRadioButton
 
 from caller_app.ui.outcome_bar import KEYS
+from tests.support.e2e import export_rows, press, type_text
 from tests.support.server import DEFAULT_QUESTIONS, seed, seed_campaign
-from tests.ui.e2e_support import export_rows, press, type_text
 
 K = Qt.Key
 CTRL = Qt.KeyboardModifier.ControlModifier

@@ -108,3 +108,30 @@ def export_rows(url: str, organiser: str, password: str, campaign_id: int) -> li
         return list(csv.DictReader(io.StringIO(reply.text)))
     finally:
         api.close()
+
+
+def open_screen(qtbot, launcher, seeded, remember=False):
+    launcher.start()
+    dialog = launcher.sign_in_dialog
+    dialog.username.setText(seeded.callers[0])
+    dialog.password.setText(seeded.password)
+    dialog.remember.setChecked(remember)
+    dialog.submit()
+    qtbot.waitUntil(lambda: launcher.window is not None, timeout=15000)
+    screen = launcher.window.screen_
+    qtbot.waitUntil(
+        lambda: (
+            screen.card.contact is not None
+            and launcher.model.script is not None
+            and bool(screen.form.outcomes.buttons)
+        ),
+        timeout=15000,
+    )
+    return launcher.window, screen
+
+
+def record(qtbot, screen, code: str) -> None:
+    contact = screen.card.contact
+    screen.form.outcomes.choose(code)
+    qtbot.keyClick(screen.card.dial, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert screen.card.contact != contact

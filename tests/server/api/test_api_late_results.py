@@ -15,7 +15,7 @@ import uuid
 from sqlalchemy import delete, select, update
 
 from caller_server.models import Batch, BatchContact, Campaign, Contact, Result, Suppression
-from tests.integration.test_api_campaigns import closed_hours_now
+from tests.support.hours import closed_hours_now
 from tests.support.server import (
     Api,
     Seeded,

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from zoneinfo import ZoneInfo
 
+from tests.support.hours import closed_hours_now
 from tests.support.server import Api, Seeded, seed_campaign
-
-
-def closed_hours_now() -> str:
-    """A one-hour window that is certainly not now in London."""
-    hour = (dt.datetime.now(ZoneInfo("Europe/London")).hour + 2) % 24
-    end = "24:00" if hour == 23 else f"{hour + 1:02d}:00"
-    return f"{hour:02d}:00-{end}"
 
 
 def test_campaign_list_has_settings(caller: Api, seeded: Seeded) -> None:

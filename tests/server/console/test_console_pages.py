@@ -9,8 +9,7 @@ import re
 from sqlalchemy import select
 
 from caller_server.models import AuditEntry, Campaign, Contact
-from tests.console.conftest import Console
-from tests.console.test_console_security import ScriptFinder
+from tests.support.console import Console, ScriptFinder
 from tests.support.server import Seeded, db_session, drama_number
 
 

@@ -4,7 +4,7 @@ Every generated request (valid and invalid) must get a reply that is not a 5xx a
 that matches the documented schema (status code, content type, body). The example
 count per operation is small in the suite; a longer run is
 
-    SCHEMATHESIS_MAX_EXAMPLES=500 python -m pytest tests/integration/test_schemathesis.py
+    SCHEMATHESIS_MAX_EXAMPLES=500 python -m pytest tests/server/api/test_schemathesis.py
 
 (or `schemathesis run http://HOST:PORT/openapi.json -H "Authorization: Bearer TOKEN"`
 against a running `caller-server serve`).

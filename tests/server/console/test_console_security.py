@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
 
 from caller_server import auth
 from caller_server.models import Volunteer
-from tests.console.conftest import Console
+from tests.support.console import Console, ScriptFinder
 from tests.support.server import Seeded, db_session
 
 PAGES = [
@@ -40,38 +39,6 @@ POSTS = [
     "/campaigns/{id}/contacts/import",
     "/optouts",
 ]
-
-
-class ScriptFinder(HTMLParser):
-    """Collects every <script> and on* attribute: none may carry code in the page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.inline: list[str] = []
-        self.sources: list[str] = []
-        self._in_script = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        named = dict(attrs)
-        for name, _value in attrs:
-            if name.startswith("on") or name in {"hx-on", "style"}:
-                self.inline.append(f"{tag} {name}")
-        if tag == "script":
-            self._in_script = True
-            if named.get("src"):
-                self.sources.append(str(named["src"]))
-            else:
-                self.inline.append("script without src")
-        if any(v and v.strip().lower().startswith("javascript:") for _n, v in attrs):
-            self.inline.append(f"{tag} javascript: url")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script":
-            self._in_script = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_script and data.strip():
-            self.inline.append("script body")
 
 
 def pages(data: Seeded) -> list[str]:

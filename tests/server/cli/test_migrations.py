@@ -160,11 +160,11 @@ def test_upgrade_from_0003_keeps_the_data(empty_url: str) -> None:
             for cid, active in ((1, "true"), (2, "false")):
                 conn.execute(
                     text(
-                        "INSERT INTO campaigns (id, name, seat, candidate, timezone, calling_hours, "
-                        "target_contacts_per_hour, batch_size, max_attempts, lease_minutes, "
-                        f"max_held_contacts, active, script, script_version, created_at) VALUES "
-                        f"({cid}, 'C', 'S', 'X', 'UTC', '00:00-24:00', 20, 15, 3, 45, 30, {active}, "
-                        "'{}', 'v1', :t)"
+                        "INSERT INTO campaigns (id, name, seat, candidate, timezone, "
+                        "calling_hours, target_contacts_per_hour, batch_size, max_attempts, "
+                        "lease_minutes, max_held_contacts, active, script, script_version, "
+                        f"created_at) VALUES ({cid}, 'C', 'S', 'X', 'UTC', '00:00-24:00', "
+                        f"20, 15, 3, 45, 30, {active}, '{{}}', 'v1', :t)"
                     ),
                     {"t": t0},
                 )

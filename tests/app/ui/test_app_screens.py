@@ -16,8 +16,8 @@ from caller_app.credentials import SERVICE, keyring_key
 from caller_app.ui.launcher import ui_settings
 from caller_app.ui.main_window import MainWindow
 from caller_server.models import Campaign
+from tests.support.e2e import open_screen, record
 from tests.support.server import Api, engine_for, free_port, seed
-from tests.ui.test_e2e_offline_hostile import open_screen, record
 
 
 def sign_in_with(qtbot, launcher, url: str, user: str, password: str, remember=False):

@@ -11,7 +11,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from caller_app.domain.models import Campaign, Contact, Outcome, Question, Script
-from tests.ui.e2e_support import make_launcher, server
+from tests.support.e2e import make_launcher, server
 
 __all__ = ["make_launcher", "server"]  # fixtures for the end-to-end tests
 

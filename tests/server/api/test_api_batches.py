@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import select
 
 from caller_server.models import Batch, Contact, Suppression
-from tests.integration.test_api_campaigns import closed_hours_now
+from tests.support.hours import closed_hours_now
 from tests.support.server import (
     Api,
     Seeded,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from caller_app import __version__
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def run_app(*args: str, data: Path, timeout: float = 60) -> subprocess.CompletedProcess:
