@@ -29,7 +29,7 @@ from caller_server.contract import (
     QuestionKind,
 )
 from caller_server.models import Campaign
-from caller_server.outcomes import DEFAULT_OUTCOMES
+from caller_server.outcomes import DEFAULT_OUTCOMES, Outcome
 
 PLACEHOLDERS = ("first_name", "volunteer_first_name", "candidate", "seat")
 KINDS = tuple(QuestionKind)
@@ -59,16 +59,6 @@ class Question:
 
 
 @dataclass(frozen=True)
-class OutcomeSpec:
-    code: str
-    label: str
-    reached: bool
-    final: bool
-    retry_after_minutes: int | None = None
-    needs_callback_time: bool = False
-
-
-@dataclass(frozen=True)
 class CampaignSpec:
     name: str
     seat: str
@@ -84,7 +74,7 @@ class CampaignSpec:
     crib_sheet: str = ""
     candidate_bio: str = ""
     questions: tuple[Question, ...] = ()
-    outcomes: tuple[OutcomeSpec, ...] | None = None  # None: the server's defaults
+    outcomes: tuple[Outcome, ...] | None = None  # None: the server's defaults
 
     def held_limit(self) -> int:
         """Live contacts one volunteer may hold: the file's value, else two batches."""
@@ -96,13 +86,7 @@ class CampaignSpec:
         The defaults are copied in, so a later change to them never alters a
         campaign that is already running.
         """
-        outcomes = self.outcomes
-        if outcomes is None:
-            outcomes = tuple(
-                OutcomeSpec(o.code, o.label, o.reached, o.final, o.retry_after_minutes,
-                            o.needs_callback_time)
-                for o in DEFAULT_OUTCOMES
-            )  # fmt: skip
+        outcomes = DEFAULT_OUTCOMES if self.outcomes is None else self.outcomes
         return {
             "intro": self.intro,
             "crib_sheet": self.crib_sheet,
@@ -370,7 +354,7 @@ def _options(value: Any, kind: str, where: str) -> tuple[str, ...]:
     return tuple(options)
 
 
-def _outcomes(value: Any) -> tuple[OutcomeSpec, ...]:
+def _outcomes(value: Any) -> tuple[Outcome, ...]:
     rows = _table_list(value, "outcomes")
     if not rows:
         raise CampaignFileError("outcomes: must not be empty (leave it out for the defaults)")
@@ -379,7 +363,7 @@ def _outcomes(value: Any) -> tuple[OutcomeSpec, ...]:
             f"outcomes: at most {MAX_OUTCOMES} (the caller app has a key for each of "
             f"{MAX_OUTCOMES}); this file lists {len(rows)}"
         )
-    out: list[OutcomeSpec] = []
+    out: list[Outcome] = []
     seen: set[str] = set()
     for n, o in enumerate(rows, start=1):
         where = f"outcomes[{n}]"
@@ -401,7 +385,11 @@ def _outcomes(value: Any) -> tuple[OutcomeSpec, ...]:
             raise CampaignFileError(
                 f"{where}.final: a final outcome cannot also retry or need a callback time"
             )
-        out.append(OutcomeSpec(code, label, reached, final, retry, needs))
+        out.append(
+            Outcome(
+                code, label, reached, final, needs_callback_time=needs, retry_after_minutes=retry
+            )
+        )
     return tuple(out)
 
 
@@ -410,7 +398,6 @@ __all__: list[str] = [
     "PLACEHOLDERS",
     "CampaignFileError",
     "CampaignSpec",
-    "OutcomeSpec",
     "Question",
     "create_campaign",
     "load_campaign_file",

@@ -18,21 +18,15 @@ SUPPRESS_GLOBAL = "do_not_call"  # number suppressed for every campaign
 
 @dataclass(frozen=True)
 class Outcome:
+    """One outcome of a call: the campaign file's entry, the rules' input, and (through
+    `api.schemas.OutcomeOut`, which reads these attributes) what the app is sent."""
+
     code: str
     label: str
     reached: bool
     final: bool
     needs_callback_time: bool = False
     retry_after_minutes: int | None = None
-
-    def public(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "label": self.label,
-            "reached": self.reached,
-            "final": self.final,
-            "needs_callback_time": self.needs_callback_time,
-        }
 
 
 DEFAULT_OUTCOMES: tuple[Outcome, ...] = (

@@ -7,6 +7,7 @@ test seeds its own campaign and volunteers (unique usernames), so tests don't me
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -43,6 +44,9 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     create_schema(url)
     return url
 
+
+# Qt never needs a display in tests, whichever directory pytest is pointed at.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 

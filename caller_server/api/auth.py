@@ -40,9 +40,12 @@ def login(body: LoginIn, session: DbSession) -> LoginOut:
         token=token,
         expires_at=expires,
         volunteer=VolunteerOut(
-            id=volunteer.id, username=volunteer.username, name=volunteer.name, role=volunteer.role
+            id=volunteer.id,
+            username=volunteer.username,
+            name=volunteer.name,
+            role=volunteer.role,  # type: ignore[arg-type]  # the column holds the two roles
         ),
-    )  # type: ignore[arg-type]
+    )
     session.commit()
     return reply
 

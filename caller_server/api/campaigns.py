@@ -13,6 +13,7 @@ from caller_server.api.schemas import (
     CampaignOut,
     CampaignsOut,
     IdPath,
+    OutcomeOut,
     ProgressOut,
     QuestionOut,
     ScriptOut,
@@ -93,7 +94,7 @@ def get_script(
             )
             for q in script.get("questions") or []
         ],
-        outcomes=[o.public() for o in campaign_outcomes(script)],  # type: ignore[misc]
+        outcomes=[OutcomeOut.model_validate(o) for o in campaign_outcomes(script)],
     )
     return JSONResponse(body.model_dump(mode="json"), headers=headers)
 

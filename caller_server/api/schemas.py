@@ -18,6 +18,7 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     PlainSerializer,
     StrictBool,
@@ -173,6 +174,10 @@ class QuestionOut(BaseModel):
 
 
 class OutcomeOut(BaseModel):
+    """The wire shape of `outcomes.Outcome`: the retry rule stays on the server."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     code: str
     label: str
     reached: bool

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -66,13 +67,16 @@ def login_page(request: Request, expired: int = 0) -> HTMLResponse:
     return page
 
 
-async def login_form(request: Request) -> FormData:
+async def login_form(request: Request) -> AsyncIterator[FormData]:
     """The sign-in form, once its token matched the double-submit cookie (else 403)."""
     form = await request.form()
-    sent, kept = form.get("csrf_token"), request.cookies.get(LOGIN_COOKIE, "")
-    if not isinstance(sent, str) or not kept or not hmac.compare_digest(sent, kept):
-        raise Forbidden("The sign-in form had expired. Reload the page and sign in again.")
-    return form
+    try:
+        sent, kept = form.get("csrf_token"), request.cookies.get(LOGIN_COOKIE, "")
+        if not isinstance(sent, str) or not kept or not hmac.compare_digest(sent, kept):
+            raise Forbidden("The sign-in form had expired. Reload the page and sign in again.")
+        yield form
+    finally:
+        await form.close()
 
 
 @router.post("/login", response_class=HTMLResponse)

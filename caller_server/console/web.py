@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -114,13 +114,20 @@ def console_user(request: Request) -> Organiser:
 User = Annotated[Organiser, Depends(console_user)]
 
 
-async def checked_form(request: Request, user: User) -> FormData:
-    """The POSTed form, once its CSRF token matched the session's (else 403)."""
+async def checked_form(request: Request, user: User) -> AsyncIterator[FormData]:
+    """The POSTed form, once its CSRF token matched the session's (else 403).
+
+    Uploaded files are spooled to temporary files; closing the form after the request
+    removes them at once rather than whenever the garbage collector gets there.
+    """
     form = await request.form()
-    sent = form.get("csrf_token")
-    if not isinstance(sent, str) or not hmac.compare_digest(sent, user.csrf):
-        raise Forbidden("The form had expired or did not come from this console. Try again.")
-    return form
+    try:
+        sent = form.get("csrf_token")
+        if not isinstance(sent, str) or not hmac.compare_digest(sent, user.csrf):
+            raise Forbidden("The form had expired or did not come from this console. Try again.")
+        yield form
+    finally:
+        await form.close()
 
 
 Form = Annotated[FormData, Depends(checked_form)]

@@ -112,6 +112,9 @@ class Child:
         self._out.join(10)
         assert self.proc.stderr is not None
         self.stderr = self.proc.stderr.read()
+        self.proc.stderr.close()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
         return code
 
     def ids(self) -> set[str]:

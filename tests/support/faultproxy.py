@@ -188,6 +188,12 @@ class FaultProxy:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=5)
+        for writer in list(self._clients):
+            writer.close()
+        # A transport closes on the loop's next turns; stopping the loop before them
+        # would leave its socket to the garbage collector (a ResourceWarning).
+        for _ in range(3):
+            await asyncio.sleep(0)
 
     def _take_rule(self, method: str, path: str) -> _Rule:
         """The rule for this request; counts it and uses up one of `times`."""

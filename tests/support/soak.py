@@ -175,6 +175,9 @@ class Child:
         code = self.proc.wait(timeout)
         for t in self._threads:
             t.join(10)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
         return code
 
     def ids(self) -> set[str]:

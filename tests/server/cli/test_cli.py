@@ -469,13 +469,15 @@ def wait_healthy(url: str, proc: subprocess.Popen[str], timeout: float = 30) -> 
     raise AssertionError(f"no healthy server at {url}")
 
 
-def stop(proc: subprocess.Popen[str]) -> None:
+def stop(proc: subprocess.Popen[str]) -> str:
+    """Interrupt the server as Ctrl+C would; its stdout, with the pipes closed."""
     proc.send_signal(signal.SIGINT)
     try:
-        proc.wait(timeout=20)
+        out, _err = proc.communicate(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
-        proc.wait()
+        out, _err = proc.communicate()
+    return out or ""
 
 
 def test_serve(db: str) -> None:
@@ -515,8 +517,7 @@ def test_demo_serves_the_demo_campaign(tmp_path: Path) -> None:
         ).json()  # fmt: skip
         assert len(batch["contacts"]) == 5  # open around the clock
     finally:
-        stop(proc)
-    out = proc.stdout.read() if proc.stdout else ""
+        out = stop(proc)
     assert url in out
     assert "demo / demo" in out
     assert not list(tmp_path.glob("caller-server-demo-*"))  # the demo database is gone
