@@ -88,4 +88,5 @@ def test_csv_copy_reads_back_and_guards_formulas(store: Store, tmp_path: Path) -
     assert rows[0]["outcome"] == "Spoke to them"
     assert rows[1]["outcome"] == "busy"  # no label known: the code
     assert rows[1]["reason"] == "Unknown question."
-    assert rows[0]["contact_id"] == "1" and rows[0]["campaign"] == "Riverside North"
+    assert rows[0]["contact_id"] == "1"
+    assert rows[0]["campaign"] == "Riverside North"
