@@ -7,6 +7,7 @@ import datetime as dt
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -41,6 +42,7 @@ class MainWindow(QMainWindow):
         self.attention_dialog: AttentionDialog | None = None
         self._ended = False
         self._choice: EndChoice | None = None
+        self._focus_before: QWidget | None = None
         campaign = model.campaign
         self.setWindowTitle(self.tr("{name} · Phone bank").format(name=campaign.name))
         self.setWindowIcon(icon("app"))
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
         model.status_changed.connect(self.status.set_status)
         model.attention_changed.connect(self.status.set_attention)
         self.status.attention_requested.connect(self.show_attention)
+        model.status_changed.connect(self._refresh_summary)  # uploads go on meanwhile
         self.status.set_status(model.status)
 
         QWidget.setTabOrder(self.screen_.progress.leaderboard_opt_in, self.end_button)
@@ -145,10 +148,12 @@ class MainWindow(QMainWindow):
         summary; contacts go back only when the volunteer chooses Switch or Finish."""
         if self._ended or self.summary is not None or self.save_first is not None:
             return
+        self._focus_before = QApplication.focusWidget()
         if self.model.unsaved_work:
             self.save_first = SaveFirstDialog(self)
             self.save_first.chosen.connect(self._on_save_first)
             self.save_first.open()
+            self.save_first.activateWindow()  # keys go to it at once
             return
         self._show_summary()
 
@@ -164,8 +169,16 @@ class MainWindow(QMainWindow):
         elif choice is SaveChoice.DISCARD:
             self.screen_.form.reset()
         else:
+            self._back_to_calling()
             return
         self._show_summary()
+
+    def _back_to_calling(self) -> None:
+        """Keep calling: this window active again, the focus where it was."""
+        self.activateWindow()
+        focus = self._focus_before
+        if focus is not None and focus.window() is self and focus.isEnabled():
+            focus.setFocus()
 
     def _show_summary(self) -> None:
         self.save_layout()
@@ -175,6 +188,12 @@ class MainWindow(QMainWindow):
         self.model.stats_changed.connect(self.summary.set_stats)
         self.summary.chosen.connect(self._on_end_choice)
         self.summary.open()
+        self.summary.activateWindow()
+
+    @Slot()
+    def _refresh_summary(self) -> None:
+        if self.summary is not None and self.summary.choice is None:
+            self.summary.set_stats(self.model.stats())
 
     @Slot(object)
     def _on_end_choice(self, choice: EndChoice) -> None:
@@ -184,6 +203,7 @@ class MainWindow(QMainWindow):
                 self.model.stats_changed.disconnect(summary.set_stats)
                 summary.deleteLater()
             self.summary = None
+            self._back_to_calling()
             return
         self._ended = True
         self._choice = choice
@@ -202,6 +222,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _finish(self) -> None:
+        if self.summary is not None:
+            self.summary.accept()
+            self.summary = None
         self.model.shutdown()
         self.session_ended.emit()
         self.close()
