@@ -60,6 +60,9 @@ class AttentionViewModel(QObject):
         self._here: list[AttentionEntry] = []
         self._elsewhere: list[AttentionEntry] = []
         core.attention_changed.connect(self.refresh)
+        # Contacts handed back or wiped: an open list drops their names at once.
+        core.session_ended.connect(self.refresh)
+        core.sign_out_finished.connect(self.refresh)
         self.refresh()
 
     def name_removed(self) -> str:

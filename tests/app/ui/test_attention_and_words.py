@@ -187,11 +187,13 @@ def test_the_attention_list_names_whom_and_why_and_says_where_the_rest_belong(
     assert "Hillside" in dialog.elsewhere.text()  # the others stay, where they belong
 
 
-def test_names_are_removed_with_the_contacts(qtbot, setup, script):
+def test_names_are_removed_with_the_contacts(qtbot, setup):
     _model, core, store, campaign = setup
     refused_results(store)
-    store.release_batch(1)  # handed back: the local contact rows are wiped
     vm = AttentionViewModel(core, ACCOUNT, campaign, {})
+    assert [r.name for r in vm.rows()] == ["Niamh Nolan", "Owen Nolan"]
+    store.release_batch(1)  # handed back: the local contact rows are wiped
+    core.session_ended.emit(2)  # as the core says once contacts went back
     assert [r.name for r in vm.rows()] == ["Name removed when the contacts were handed back"] * 2
     assert not any(r.name_known for r in vm.rows())
     store.wipe_account_data()  # signed out: no name anywhere
