@@ -139,7 +139,9 @@ class ProgressPanel(QFrame):
         self.bar.setValue(min(reached, goal))
         self.bar.setFormat(self.tr("{n} of {goal} reached").format(n=reached, goal=goal))
         self.target_label.setText(
-            self.tr("Target: {t} contacts reached an hour").format(t=self.target_per_hour)
+            self.tr("Target: 1 contact reached an hour")
+            if self.target_per_hour == 1
+            else self.tr("Target: {t} contacts reached an hour").format(t=self.target_per_hour)
         )
 
     def set_hours(self, text: str) -> None:

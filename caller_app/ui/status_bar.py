@@ -1,4 +1,4 @@
-"""The sync state in words, and the "needs attention" list of rejected results."""
+"""The sync state in words, and the button that opens the "needs attention" list."""
 
 from __future__ import annotations
 
@@ -137,7 +137,9 @@ class SyncStatusBar(QStatusBar):
         self._items = [text for _, text in items]
         self._attention_known = True
         n = len(self._items)
-        self.attention.setText(self.tr("{n} need attention").format(n=n))
+        self.attention.setText(
+            self.tr("1 needs attention") if n == 1 else self.tr("{n} need attention").format(n=n)
+        )
         self.attention.setAccessibleName(self.attention.text())
         self.attention.setVisible(n > 0)
         self._refresh()

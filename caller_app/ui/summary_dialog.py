@@ -154,14 +154,14 @@ class SummaryDialog(QDialog):
             (
                 self.tr(
                     "1 result was not accepted by the server. It is kept on this computer: "
-                    "see “need attention” in the status bar to send it again or save a copy "
-                    "for your organiser."
+                    "the “needs attention” button in the status bar lets you send it again "
+                    "or save a copy for your organiser."
                 )
                 if stats.needs_attention == 1
                 else self.tr(
                     "{n} results were not accepted by the server. They are kept on this "
-                    "computer: see “need attention” in the status bar to send them again or "
-                    "save a copy for your organiser."
+                    "computer: the “need attention” button in the status bar lets you send "
+                    "them again or save a copy for your organiser."
                 )
             ).format(n=stats.needs_attention)
         )

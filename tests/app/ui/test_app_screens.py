@@ -205,7 +205,7 @@ def test_rejected_result_shows_in_needs_attention(qtbot, server, make_launcher, 
     screen.form.survey.box("support").options()[0].setChecked(True)
     screen.save()
     qtbot.waitUntil(lambda: window.status.attention.isVisible(), timeout=15000)
-    assert window.status.attention.text() == "1 need attention"
+    assert window.status.attention.text() == "1 needs attention"
     assert len(window.status._items) == 1
     assert window.status._items[0].startswith("Spoke to them call")
     qtbot.waitUntil(lambda: window.status.current_text().endswith("1 result needs your attention"))
