@@ -468,6 +468,11 @@ class CallerCore(QObject):
         keeping the sign-in and the token, so that `choose_campaign` can start another.
         Results still waiting are uploaded by the next engine (the outbox is per account)."""
         self._close_session()
+        if self.engine is not None:
+            # The contacts are back: cut any exchange in flight rather than wait for it
+            # on this thread (an upload cut short stays queued, sent again by id).
+            self.engine.stop()
+            self.engine.api.abort()
         self._stop_engine()
         self.campaign_id = None
         self.campaign_status = "active"

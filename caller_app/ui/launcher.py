@@ -231,6 +231,7 @@ class Launcher(QObject):
         self.splash.show()  # first, so that closing the window never leaves none open
         if model is not None:
             model.leave_campaign()
+            model.deleteLater()  # drops any connection to the core it still had
         if window is not None:
             window.close()
             window.deleteLater()
