@@ -196,3 +196,21 @@ def test_switch_campaign_hands_back_and_needs_no_new_sign_in(
     rows = export_rows(server.url, seeded.organiser, seeded.password, seeded.campaign_id)
     assert [r["outcome"] for r in rows] == ["not_home"]
     QApplication.processEvents()
+
+
+def test_closing_the_window_or_end_session_asks_the_same(qtbot, server, make_launcher, tmp_path):
+    seeded = seed(server.db_url, contacts=3, callers=1)
+    launcher = make_launcher(tmp_path / "app", server.url)
+    window, screen = open_screen(qtbot, launcher, seeded)
+    choose_unsaved(qtbot, screen, "busy")
+    for end in (window.close, window.end_button.click):
+        end()
+        dialog = window.save_first
+        assert isinstance(dialog, SaveFirstDialog)
+        qtbot.waitUntil(lambda d=dialog: in_window(d))
+        assert window.isVisible()  # the close was refused until the volunteer answers
+        press(qtbot, K.Key_Return)  # Enter = the default: Keep calling
+        qtbot.waitUntil(lambda: window.save_first is None)
+        assert window.summary is None
+        assert screen.form.selected().code == "busy"
+    assert leased_on_server(server.db_url, seeded.campaign_id) == 3
