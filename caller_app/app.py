@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from caller_app.api import ApiClient, ApiError, SignedOut, normalise_server_url
 from caller_app.credentials import Credentials
 from caller_app.domain import calling_hours
+from caller_app.domain.attention import AttentionEntry
 from caller_app.domain.calling_hours import CallingWindow
 from caller_app.domain.models import (
     Account,
@@ -380,6 +381,10 @@ class CallerCore(QObject):
             self.engine.sync_now()
         return count
 
+    def attention_entries(self) -> list[AttentionEntry]:
+        """Every refused result with its server, campaign and (while held) contact name."""
+        return self.store.attention_entries()
+
     def dismiss_attention(self, result_id: str) -> None:
         self.store.dismiss_attention(result_id)
         self.attention_changed.emit()
@@ -457,6 +462,20 @@ class CallerCore(QObject):
         if self._signing_out:
             self._stop_engine()
             self._finish_sign_out()
+
+    def leave_campaign(self) -> None:
+        """After `session_ended`: stop this campaign's sync engine and join its thread,
+        keeping the sign-in and the token, so that `choose_campaign` can start another.
+        Results still waiting are uploaded by the next engine (the outbox is per account)."""
+        self._close_session()
+        if self.engine is not None:
+            # The contacts are back: cut any exchange in flight rather than wait for it
+            # on this thread (an upload cut short stays queued, sent again by id).
+            self.engine.stop()
+            self.engine.api.abort()
+        self._stop_engine()
+        self.campaign_id = None
+        self.campaign_status = "active"
 
     @Slot()
     def _finish_sign_out(self) -> None:

@@ -197,8 +197,9 @@ class SessionStats:
     calls: int
     reached: int
     by_outcome: dict[str, int]
-    uploaded: int
+    uploaded: int  # calls whose current result the server holds (a correction is no new call)
     waiting: int
+    needs_attention: int = 0  # calls whose current result the server refused
 
 
 def _iso(value: dt.datetime) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from caller_app.domain.models import SessionStats
 
 from . import convert
-from .outbox import DELIVERED, PENDING
+from .outbox import DELIVERED, PENDING, REJECTED
 from .schema import ResultRow, ScriptRow, SessionRow
 
 if TYPE_CHECKING:
@@ -67,11 +67,13 @@ class Sessions:
                     .group_by(ResultRow.outcome)
                 )
             }
+            # Per call too: the state of each call's current result (an uploaded
+            # correction is the same call uploaded, not one more).
             by_state = {
                 state: int(n)
                 for state, n in s.execute(
                     select(ResultRow.state, func.count())
-                    .where(ResultRow.session_id == session_id)
+                    .where(ResultRow.session_id == session_id, ResultRow.id.not_in(replaced))
                     .group_by(ResultRow.state)
                 )
             }
@@ -85,4 +87,5 @@ class Sessions:
                 by_outcome=by_outcome,
                 uploaded=by_state.get(DELIVERED, 0),
                 waiting=by_state.get(PENDING, 0),
+                needs_attention=by_state.get(REJECTED, 0),
             )

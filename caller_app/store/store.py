@@ -21,6 +21,7 @@ from caller_app.domain.models import Account, Campaign, Script
 from caller_app.domain.urls import canonical_server_url
 
 from . import convert
+from .attention import Attention
 from .engine import make_engine
 from .leases import Leases
 from .outbox import DELIVERED, Outbox
@@ -47,7 +48,7 @@ def _now() -> dt.datetime:
 Clock = Callable[[], dt.datetime]
 
 
-class Store(Outbox, Leases, Sessions):
+class Store(Outbox, Leases, Sessions, Attention):
     def __init__(self, path: Path, clock: Clock = _now) -> None:
         """`clock`: the wall clock (aware UTC) that ends leases; tests move it."""
         self.path = path

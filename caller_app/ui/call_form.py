@@ -115,6 +115,10 @@ class CallForm(QWidget):
         self.survey.clear()
         self.notes.clear()
 
+    def has_unsaved_work(self) -> bool:
+        """An outcome chosen or notes typed: ending now would drop them."""
+        return self.selected() is not None or bool(self.notes_text())
+
     def selected(self) -> Outcome | None:
         return self.outcomes.selected()
 

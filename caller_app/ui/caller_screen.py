@@ -103,6 +103,9 @@ class CallerScreen(QWidget):
         model.hours_changed.connect(self.progress.set_hours)
         self.progress.set_hours(model.hours_text())
         self.progress.leaderboard_toggled.connect(model.set_leaderboard_opt_in)
+        model.status_changed.connect(self.progress.set_status)  # a stale tally says so
+        self.form.outcomes.selected_changed.connect(self._report_unsaved)
+        self.form.notes.textChanged.connect(self._report_unsaved)
         self._apply_focus_order()
         if model.script is not None:
             self.set_script(model.script)
@@ -222,3 +225,7 @@ class CallerScreen(QWidget):
     @Slot()
     def undo(self) -> None:
         self.model.undo()
+
+    def _report_unsaved(self, *_: object) -> None:
+        """Tell the model whether this call has work not yet saved (asked at the end)."""
+        self.model.set_unsaved_work(self.form.has_unsaved_work())

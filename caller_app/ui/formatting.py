@@ -24,8 +24,12 @@ def clock(seconds: int) -> str:
     return f"{minutes}:{secs:02d}"
 
 
+# Before this much calling time a rate is noise ("520 calls/hour" after 69 s).
+RATE_AFTER_S = 300
+
+
 def per_hour(count: int, elapsed_s: float) -> str:
-    """Calls per hour once a minute has passed; a dash before (no wild early numbers)."""
-    if elapsed_s < 60:
+    """Calls per hour once five minutes have passed; a dash before (no wild early numbers)."""
+    if elapsed_s < RATE_AFTER_S:
         return "–"
     return f"{count * 3600 / elapsed_s:.0f}"

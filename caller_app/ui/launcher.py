@@ -64,6 +64,7 @@ class Launcher(QObject):
         self.window: MainWindow | None = None
         self.model: CallerViewModel | None = None
         self.started = time.monotonic()
+        self._switching = False  # the picker shows even for one campaign
         self.splash = splash or Splash()
 
     # --- start ---
@@ -179,13 +180,14 @@ class Launcher(QObject):
             return
         if self.sign_in_dialog is not None:
             self.sign_in_dialog.hide()
-        if len(campaigns) == 1:
+        if len(campaigns) == 1 and not self._switching:
             self.open_caller_screen(campaigns[0])
             return
         picker = CampaignPicker(campaigns)
         self.picker = picker
 
         def picked() -> None:
+            self._switching = False
             campaign = picker.selected()
             if campaign is not None:
                 self.open_caller_screen(campaign)
@@ -205,6 +207,7 @@ class Launcher(QObject):
         self.model = CallerViewModel(self.core, campaign)
         self.window = MainWindow(self.model, self.settings)
         self.window.session_ended.connect(lambda: self.finished.emit(0))
+        self.window.switch_requested.connect(self._switch_campaign)
         self.model.signed_out.connect(self._on_signed_out)
         self.model.refresh()
         if self.exit_after_first_contact:
@@ -215,6 +218,24 @@ class Launcher(QObject):
         self.window.raise_()
         self.window.activateWindow()
         self.window_shown.emit(self.window)
+
+    @Slot()
+    def _switch_campaign(self) -> None:
+        """The summary's "Switch campaign": this campaign's contacts are back; stop its
+        sync (the thread joins), close its window and offer the campaigns again. The
+        sign-in and its token stay: choosing one opens its screen without a password."""
+        window, model = self.window, self.model
+        self.window = self.model = None
+        self._switching = True
+        self.splash.setText(self.tr("Fetching the campaigns…"))
+        self.splash.show()  # first, so that closing the window never leaves none open
+        if model is not None:
+            model.leave_campaign()
+            model.deleteLater()  # drops any connection to the core it still had
+        if window is not None:
+            window.close()
+            window.deleteLater()
+        self.core.begin_fetch_campaigns(self._on_campaigns, self._on_resume_error)
 
     @Slot(object)
     def _first_contact(self, contact: object) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -16,15 +17,19 @@ from PySide6.QtWidgets import (
 )
 
 from caller_app.domain.models import Connectivity
+from caller_app.ui.attention_dialog import AttentionDialog
+from caller_app.ui.attention_model import AttentionViewModel
 from caller_app.ui.caller_screen import CallerScreen
 from caller_app.ui.resources import icon
+from caller_app.ui.save_first_dialog import SaveChoice, SaveFirstDialog
 from caller_app.ui.status_bar import SyncStatusBar
-from caller_app.ui.summary_dialog import SummaryDialog
+from caller_app.ui.summary_dialog import EndChoice, SummaryDialog
 from caller_app.ui.viewmodels import CallerViewModel
 
 
 class MainWindow(QMainWindow):
-    session_ended = Signal()
+    session_ended = Signal()  # Finish: contacts handed back; the app quits
+    switch_requested = Signal()  # Switch campaign: contacts handed back; pick another
 
     def __init__(
         self, model: CallerViewModel, settings: QSettings, parent: QWidget | None = None
@@ -33,7 +38,11 @@ class MainWindow(QMainWindow):
         self.model = model
         self.settings = settings
         self.summary: SummaryDialog | None = None
+        self.save_first: SaveFirstDialog | None = None
+        self.attention_dialog: AttentionDialog | None = None
         self._ended = False
+        self._choice: EndChoice | None = None
+        self._focus_before: QWidget | None = None
         campaign = model.campaign
         self.setWindowTitle(self.tr("{name} · Phone bank").format(name=campaign.name))
         self.setWindowIcon(icon("app"))
@@ -49,9 +58,12 @@ class MainWindow(QMainWindow):
         who.setObjectName("hint")
         who.setTextFormat(Qt.TextFormat.PlainText)
         self.end_button = QPushButton(icon("end"), self.tr("End session"))
-        self.end_button.setToolTip(self.tr("End the session and see your summary (Ctrl+Q)"))
+        self.end_button.setToolTip(self.tr("See your summary, then finish or switch (Ctrl+Q)"))
         self.end_button.setAccessibleDescription(
-            self.tr("Uploads what it can, hands back unworked contacts and shows a summary")
+            self.tr(
+                "Shows a summary; from there keep calling, switch campaign or finish "
+                "(which hands back the contacts you did not call)"
+            )
         )
         self.end_button.setAutoDefault(False)
         self.end_button.clicked.connect(self.end_session)
@@ -75,13 +87,37 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         model.status_changed.connect(self.status.set_status)
         model.attention_changed.connect(self.status.set_attention)
-        self.status.retry_requested.connect(model.retry_attention)
+        self.status.attention_requested.connect(self.show_attention)
+        model.status_changed.connect(self._refresh_summary)  # uploads go on meanwhile
         self.status.set_status(model.status)
 
         QWidget.setTabOrder(self.screen_.progress.leaderboard_opt_in, self.end_button)
         quit_shortcut = QShortcut(QKeySequence("Ctrl+Q"), self)
         quit_shortcut.activated.connect(self.end_session)
         self._restore()
+
+    @Slot()
+    def show_attention(self) -> AttentionDialog:
+        """The needs-attention list of this server and campaign (one at a time)."""
+        if self.attention_dialog is None:
+            model = AttentionViewModel(
+                self.model.core,
+                self.model.account,
+                self.model.campaign,
+                self.model.outcome_labels(),
+            )
+            dialog = AttentionDialog(model, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.destroyed.connect(self._attention_closed)
+            self.attention_dialog = dialog
+        self.attention_dialog.show()
+        self.attention_dialog.raise_()
+        self.attention_dialog.activateWindow()
+        return self.attention_dialog
+
+    @Slot()
+    def _attention_closed(self) -> None:
+        self.attention_dialog = None
 
     # --- remembered layout ---
     def _restore(self) -> None:
@@ -108,27 +144,87 @@ class MainWindow(QMainWindow):
     # --- ending ---
     @Slot()
     def end_session(self) -> None:
-        """Show the summary while unworked contacts go back; closing it quits."""
-        if self._ended:
+        """Ctrl+Q, End session, closing the window: first an unsaved call, then the
+        summary; contacts go back only when the volunteer chooses Switch or Finish."""
+        if self._ended or self.summary is not None or self.save_first is not None:
             return
-        self._ended = True
+        self._focus_before = QApplication.focusWidget()
+        if self.model.unsaved_work:
+            self.save_first = SaveFirstDialog(self)
+            self.save_first.chosen.connect(self._on_save_first)
+            self.save_first.open()
+            self.save_first.activateWindow()  # keys go to it at once
+            return
+        self._show_summary()
+
+    @Slot(object)
+    def _on_save_first(self, choice: SaveChoice) -> None:
+        dialog, self.save_first = self.save_first, None
+        if dialog is not None:
+            dialog.deleteLater()
+        if choice is SaveChoice.SAVE:
+            self.screen_.save()
+            if self.model.unsaved_work:  # not saved: the screen says why; stay
+                return
+        elif choice is SaveChoice.DISCARD:
+            self.screen_.form.reset()
+        else:
+            self._back_to_calling()
+            return
+        self._show_summary()
+
+    def _back_to_calling(self) -> None:
+        """Keep calling: this window active again, the focus where it was."""
+        self.activateWindow()
+        focus = self._focus_before
+        if focus is not None and focus.window() is self and focus.isEnabled():
+            focus.setFocus()
+
+    def _show_summary(self) -> None:
         self.save_layout()
-        stats = self.model.end_session()
+        stats = self.model.stats()
         elapsed = int((dt.datetime.now(dt.UTC) - stats.started_at).total_seconds())
         self.summary = SummaryDialog(stats, self.model.outcome_labels(), elapsed, self)
-        self.model.released.connect(self._on_released)
         self.model.stats_changed.connect(self.summary.set_stats)
-        self.summary.finished.connect(self._finish)
+        self.summary.chosen.connect(self._on_end_choice)
         self.summary.open()
+        self.summary.activateWindow()
+
+    @Slot()
+    def _refresh_summary(self) -> None:
+        if self.summary is not None and self.summary.choice is None:
+            self.summary.set_stats(self.model.stats())
+
+    @Slot(object)
+    def _on_end_choice(self, choice: EndChoice) -> None:
+        summary = self.summary
+        if choice is EndChoice.KEEP_CALLING:
+            if summary is not None:
+                self.model.stats_changed.disconnect(summary.set_stats)
+                summary.deleteLater()
+            self.summary = None
+            self._back_to_calling()
+            return
+        self._ended = True
+        self._choice = choice
+        self.model.released.connect(self._on_released)
+        self.model.end_session()
 
     @Slot(int)
     def _on_released(self, count: int) -> None:
         if self.summary is not None:
             offline = self.model.status.connectivity is not Connectivity.ONLINE
             self.summary.set_released(count, offline)
+        if self._choice is EndChoice.SWITCH_CAMPAIGN:
+            self.switch_requested.emit()
+        else:
+            self._finish()
 
     @Slot()
     def _finish(self) -> None:
+        if self.summary is not None:
+            self.summary.accept()
+            self.summary = None
         self.model.shutdown()
         self.session_ended.emit()
         self.close()

@@ -113,12 +113,12 @@ def main(argv: list[str] | None = None) -> int:
         wait_until(lambda: "retrying in" in window.status.current_text())
         grab(window, out / "offline.png")
 
-        window.end_session()
+        window.end_session()  # the summary comes before anything is handed back
         summary = window.summary
         assert summary is not None
-        wait_until(lambda: "Handing back" not in summary.released.text(), timeout=60)
         grab(summary, out / "session-summary.png")
-        summary.accept()
+        summary.finish_button.click()
+        wait_until(lambda: window.summary is None or not summary.isVisible(), timeout=60)
         core.shutdown()
     return 0
 

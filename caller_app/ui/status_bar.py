@@ -1,4 +1,4 @@
-"""The sync state in words, and the "needs attention" list of rejected results."""
+"""The sync state in words, and the button that opens the "needs attention" list."""
 
 from __future__ import annotations
 
@@ -8,15 +8,9 @@ from dataclasses import replace
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QStatusBar,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -35,14 +29,21 @@ def _results(n: int) -> str:
     return _tr("1 result") if n == 1 else _tr("{n} results").format(n=n)
 
 
-def describe_status(status: SyncStatus, retry_in_s: int | None = None) -> str:
-    """E.g. "Offline · 7 results waiting · retrying in 20 s"."""
+def describe_status(
+    status: SyncStatus, retry_in_s: int | None = None, attention: int | None = None
+) -> str:
+    """E.g. "Offline · 7 results waiting · retrying in 20 s · 2 need your attention".
+
+    Never "all results uploaded" while a refused result waits for the volunteer."""
     retry = status.retry_in_s if retry_in_s is None else retry_in_s
     waiting = status.waiting
+    refused = status.needs_attention if attention is None else attention
     if status.connectivity is Connectivity.SIGNED_OUT:
         if waiting:
-            return _tr("Signed out · sign in to upload {results}").format(results=_results(waiting))
-        return _tr("Signed out · sign in to continue")
+            text = _tr("Signed out · sign in to upload {results}").format(results=_results(waiting))
+        else:
+            text = _tr("Signed out · sign in to continue")
+        return _with_attention(text, refused)
     if status.connectivity in (Connectivity.OFFLINE, Connectivity.RETRYING):
         parts = [_tr("Offline")]
         parts.append(
@@ -54,12 +55,24 @@ def describe_status(status: SyncStatus, retry_in_s: int | None = None) -> str:
             parts.append(_tr("retrying in {s} s").format(s=retry))
         elif retry is not None:
             parts.append(_tr("retrying now"))
-        return " · ".join(parts)
+        return _with_attention(" · ".join(parts), refused)
     if status.uploading and waiting:
-        return _tr("Online · uploading {results}").format(results=_results(waiting))
-    if waiting:
-        return _tr("Online · {results} waiting").format(results=_results(waiting))
-    return _tr("Online · all results uploaded")
+        text = _tr("Online · uploading {results}").format(results=_results(waiting))
+    elif waiting:
+        text = _tr("Online · {results} waiting").format(results=_results(waiting))
+    elif refused:
+        text = _tr("Online · nothing waiting")
+    else:
+        return _tr("Online · all results uploaded")
+    return _with_attention(text, refused)
+
+
+def _with_attention(text: str, refused: int) -> str:
+    if not refused:
+        return text
+    if refused == 1:
+        return _tr("{text} · 1 result needs your attention").format(text=text)
+    return _tr("{text} · {n} results need your attention").format(text=text, n=refused)
 
 
 def smooth_status(previous: SyncStatus, status: SyncStatus) -> SyncStatus:
@@ -79,72 +92,8 @@ def status_icon_name(status: SyncStatus) -> str:
     return "sync-uploading" if status.waiting else "sync-online"
 
 
-class AttentionDialog(QDialog):
-    """Results the server refused, each with its reason; they can be sent again once
-    the organiser has fixed the cause (e.g. the script), without retyping them."""
-
-    retry_requested = Signal(list)  # list[str]: result ids
-
-    def __init__(self, items: Sequence[AttentionLine], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Needs attention"))
-        label = QLabel(
-            self.tr(
-                "The server did not accept these results. Tell your organiser; "
-                "they are kept on this computer. Once it is fixed, send them again."
-            )
-        )
-        label.setWordWrap(True)
-        self.list = QListWidget()
-        self.list.setAccessibleName(self.tr("Results that need attention"))
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        for result_id, text in items:
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, result_id)
-            self.list.addItem(item)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.retry_selected = buttons.addButton(
-            self.tr("Retry selected"), QDialogButtonBox.ButtonRole.ActionRole
-        )
-        self.retry_selected.setAccessibleDescription(
-            self.tr("Sends the selected results to the server again")
-        )
-        self.retry_all = buttons.addButton(
-            self.tr("Retry all"), QDialogButtonBox.ButtonRole.ActionRole
-        )
-        self.retry_all.setAccessibleDescription(self.tr("Sends every result here again"))
-        for button in (self.retry_selected, self.retry_all):
-            button.setAutoDefault(False)
-        self.retry_selected.clicked.connect(lambda: self._retry(self.list.selectedItems()))
-        self.retry_all.clicked.connect(
-            lambda: self._retry([self.list.item(i) for i in range(self.list.count())])
-        )
-        self.list.itemSelectionChanged.connect(self._enable)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        layout.addWidget(self.list)
-        layout.addWidget(buttons)
-        self._enable()
-
-    def _retry(self, items: list[QListWidgetItem]) -> None:
-        ids = [item.data(Qt.ItemDataRole.UserRole) for item in items]
-        if not ids:
-            return
-        for item in items:  # they are on their way: off this list
-            self.list.takeItem(self.list.row(item))
-        self.retry_requested.emit(ids)
-        if self.list.count() == 0:
-            self.accept()
-        self._enable()
-
-    def _enable(self) -> None:
-        self.retry_selected.setEnabled(bool(self.list.selectedItems()))
-        self.retry_all.setEnabled(self.list.count() > 0)
-
-
 class SyncStatusBar(QStatusBar):
-    retry_requested = Signal(list)  # list[str]: refused result ids to send again
+    attention_requested = Signal()  # the volunteer wants the needs-attention list
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -168,6 +117,7 @@ class SyncStatusBar(QStatusBar):
         self._received = time.monotonic()
         self._items: list[str] = []
         self._ids: list[str] = []
+        self._attention_known = False  # until set_attention: the status's own count
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
         self._countdown.timeout.connect(self._refresh)
@@ -185,18 +135,18 @@ class SyncStatusBar(QStatusBar):
     def set_attention(self, items: Sequence[AttentionLine]) -> None:
         self._ids = [result_id for result_id, _ in items]
         self._items = [text for _, text in items]
+        self._attention_known = True
         n = len(self._items)
-        self.attention.setText(self.tr("{n} need attention").format(n=n))
+        self.attention.setText(
+            self.tr("1 needs attention") if n == 1 else self.tr("{n} need attention").format(n=n)
+        )
         self.attention.setAccessibleName(self.attention.text())
         self.attention.setVisible(n > 0)
-
-    def attention_dialog(self) -> AttentionDialog:
-        dialog = AttentionDialog(list(zip(self._ids, self._items, strict=True)), self)
-        dialog.retry_requested.connect(self.retry_requested)
-        return dialog
+        self._refresh()
 
     def show_attention(self) -> None:
-        self.attention_dialog().exec()
+        """The list itself is the main window's (it needs the view model)."""
+        self.attention_requested.emit()
 
     def current_text(self) -> str:
         return self.text.text()
@@ -207,6 +157,7 @@ class SyncStatusBar(QStatusBar):
             retry = max(0, retry - int(time.monotonic() - self._received))
             if retry == 0:
                 self._countdown.stop()
-        text = describe_status(self._status, retry)
+        attention = len(self._ids) if self._attention_known else None
+        text = describe_status(self._status, retry, attention)
         self.text.setText(text)
         self.text.setToolTip(self._status.detail or text)

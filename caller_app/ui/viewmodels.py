@@ -132,6 +132,7 @@ class CallerViewModel(QObject):
         self._server_reason: tuple[str, object] = ("", None)
         self._last_stats = SessionStats(dt.datetime.now(dt.UTC), 0, 0, {}, 0, 0)
         self._hours_text = ""
+        self.unsaved_work = False  # see set_unsaved_work
         self._was_open: bool | None = None
         self._warned_closing: dt.datetime | None = None
         self._hours_timer = QTimer(self)
@@ -232,11 +233,26 @@ class CallerViewModel(QObject):
             return None
         self._correcting = None
         self._last = (result, contact)
-        self.notice.emit(self.tr("Correction saved.") if correcting else self.tr("Saved."))
+        self.unsaved_work = False
+        self.notice.emit(self._saved_words(contact, outcome, correcting is not None))
         self._advance()
         self.stats_changed.emit(self.stats())
         self._count_waiting()
         return result
+
+    def _saved_words(self, contact: Contact, outcome: str, correction: bool) -> str:
+        """E.g. "Saved: Niamh Nolan, Not home": whom, and what was recorded."""
+        label = self.outcome_labels().get(outcome, outcome)
+        if correction:
+            text = self.tr("Correction saved: {name}, {outcome}")
+        else:
+            text = self.tr("Saved: {name}, {outcome}")
+        return text.format(name=contact.full_name, outcome=label)
+
+    def set_unsaved_work(self, unsaved: bool) -> None:
+        """The form says whether this call has an outcome chosen or notes typed but not
+        saved; ending the session asks before dropping it."""
+        self.unsaved_work = unsaved and self.contact is not None
 
     def undo(self) -> None:
         """Take back the last outcome; once it is uploaded, offer a correction instead."""
@@ -298,6 +314,25 @@ class CallerViewModel(QObject):
     def shutdown(self) -> None:
         self._hours_timer.stop()
         self.core.shutdown()
+
+    def leave_campaign(self) -> None:
+        """After `released`: stop listening to the core and stop this campaign's sync
+        (the sign-in stays), so that another campaign's screen can start."""
+        self._hours_timer.stop()
+        core = self.core
+        for signal, slot in (
+            (core.status_changed, self._on_status),
+            (core.contacts_changed, self._on_contacts),
+            (core.script_changed, self._on_script),
+            (core.progress_changed, self.team_changed),
+            (core.out_of_contacts, self._on_out_of_contacts),
+            (core.contacts_lost, self._on_contacts_lost),
+            (core.attention_changed, self._on_attention),
+            (core.session_ended, self._on_session_ended),
+            (core.signed_out, self.signed_out),
+        ):
+            signal.disconnect(slot)
+        core.leave_campaign()
 
     @Slot(int)
     def _on_session_ended(self, released: int) -> None:

@@ -149,7 +149,25 @@ def test_correction_is_a_new_result_that_supersedes(store: Store) -> None:
     stats = store.session_stats(session)
     assert stats.calls == 1
     assert stats.by_outcome == {"answered": 1}
-    assert stats.waiting == 2
+    assert stats.waiting == 1  # one call waiting (its correction), not two
+
+
+def test_uploaded_counts_calls_not_corrections(store: Store) -> None:
+    """3 calls, one corrected after upload: "Uploaded: 3", never 4."""
+    session = store.start_session(CAMPAIGN)
+    first = work_next(store, "not_home")
+    work_next(store, "busy")
+    work_next(store, "answered")
+    store.mark_delivered([r.id for r in store.claim_for_upload()])
+    contact = store.contact(1, first.contact_id)
+    fixed = store.record_correction(first.id, draft(contact, "answered"))
+    stats = store.session_stats(session)
+    assert (stats.calls, stats.uploaded, stats.waiting) == (3, 2, 1)  # the correction waits
+    store.mark_delivered([r.id for r in store.claim_for_upload()])
+    assert store.result(fixed.id) is not None
+    stats = store.session_stats(session)
+    assert (stats.calls, stats.uploaded, stats.waiting, stats.needs_attention) == (3, 3, 0, 0)
+    assert stats.by_outcome == {"answered": 2, "busy": 1}
 
 
 def test_undoing_an_unsent_correction_keeps_the_contact_worked(store: Store) -> None:

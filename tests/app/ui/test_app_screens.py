@@ -200,10 +200,24 @@ def test_rejected_result_shows_in_needs_attention(qtbot, server, make_launcher, 
         conn.execute(
             update(Campaign).where(Campaign.id == seeded.campaign_id).values(script=changed)
         )
+    contact = screen.card.contact
     screen.form.outcomes.choose("answered")
     screen.form.survey.box("support").options()[0].setChecked(True)
     screen.save()
     qtbot.waitUntil(lambda: window.status.attention.isVisible(), timeout=15000)
-    assert window.status.attention.text() == "1 need attention"
+    assert window.status.attention.text() == "1 needs attention"
     assert len(window.status._items) == 1
     assert window.status._items[0].startswith("Spoke to them call")
+    qtbot.waitUntil(lambda: window.status.current_text().endswith("1 result needs your attention"))
+    assert "all results uploaded" not in window.status.current_text()
+
+    window.status.attention.click()  # the list: whom, what, when, why
+    dialog = window.attention_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    item = dialog.table.topLevelItem(0)
+    assert item.text(0) == contact.full_name
+    assert item.text(1) == "Spoke to them"
+    assert item.text(3)  # the server's reason, whole
+    dialog.close()
+    qtbot.waitUntil(lambda: window.attention_dialog is None)

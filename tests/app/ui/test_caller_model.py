@@ -14,9 +14,8 @@ import pytest
 
 from caller_app.app import CallerCore
 from caller_app.credentials import Credentials
-from caller_app.domain.models import Account, Campaign, Contact, Rejection
+from caller_app.domain.models import Account, Campaign, Contact
 from caller_app.store import Store
-from caller_app.ui.status_bar import AttentionDialog, SyncStatusBar
 from caller_app.ui.viewmodels import HOURS_RECHECK_MS, CallerViewModel
 
 UTC = dt.UTC
@@ -101,7 +100,7 @@ def test_undoing_an_unsent_correction_goes_back_to_correcting(qtbot, tmp_path, a
     assert core.remaining() == 2  # the contact stays worked: A still counts
     c = save(model, "answered")
     assert c.supersedes == a.id  # not a second call for one contact
-    assert notices[-1] == "Correction saved."
+    assert notices[-1] == "Correction saved: Ann1 Example, answered"  # no script: the code
     assert [r.id for r in core.store.results()] == [a.id, c.id]
 
 
@@ -259,39 +258,6 @@ def test_bad_hours_do_not_stop_calling(qtbot, tmp_path, campaign):
     assert core.calling_window() is None
     assert model.contact is not None
     assert model.hours_text() == ""
-
-
-# --- C: retry refused results ----------------------------------------------------------
-def test_retry_from_the_attention_dialog(qtbot, tmp_path, always):
-    model, core, _ = make_model(tmp_path, always, NOON)
-    a, b = save(model, "answered"), save(model, "busy")
-    core.store.claim_for_upload()
-    core.store.mark_rejected(
-        [Rejection(a.id, "invalid_answers", "Unknown question."), Rejection(b.id, "x", "No.")]
-    )
-    bar = SyncStatusBar()
-    qtbot.addWidget(bar)
-    model.attention_changed.connect(bar.set_attention)
-    bar.retry_requested.connect(model.retry_attention)
-    model.refresh()
-    assert bar.attention.text() == "2 need attention"
-
-    dialog = bar.attention_dialog()
-    qtbot.addWidget(dialog)
-    assert not dialog.retry_selected.isEnabled()
-    assert dialog.retry_all.isEnabled()
-    dialog.list.item(0).setSelected(True)
-    assert dialog.retry_selected.isEnabled()
-    with qtbot.waitSignal(dialog.retry_requested) as sent:
-        dialog.retry_selected.click()
-    assert sent.args == [[a.id]]
-    assert core.store.outbox_counts() == (1, 1)
-    assert bar.attention.text() == "1 need attention"  # the list followed
-    assert dialog.list.count() == 1
-    dialog.retry_all.click()
-    assert core.store.outbox_counts() == (2, 0)
-    assert bar.attention.isHidden()
-    assert dialog.result() == AttentionDialog.DialogCode.Accepted  # nothing left to show
 
 
 def test_the_screen_shows_the_hours_and_resumes_when_they_open(qtbot, tmp_path, campaign):

@@ -89,7 +89,7 @@ def test_status_bar_counts_down_and_lists_attention(qtbot):
     assert bar.attention.isHidden()
     bar.set_attention([("r-1", "Ann: the contact was never leased to you")])
     assert not bar.attention.isHidden()
-    assert "1 need attention" in bar.attention.text()
+    assert "1 needs attention" in bar.attention.text()
 
 
 def test_call_form_callback_and_survey(qtbot, script):
