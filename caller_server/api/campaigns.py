@@ -94,6 +94,7 @@ def get_script(
             for q in script.get("questions") or []
         ],
         outcomes=[o.public() for o in campaign_outcomes(script)],  # type: ignore[misc]
+        show_attributes=[str(a) for a in script.get("show_attributes") or []],
     )
     return JSONResponse(body.model_dump(mode="json"), headers=headers)
 
