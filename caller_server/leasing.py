@@ -554,9 +554,7 @@ class SkipRefused(Exception):
         self.status = status
 
 
-def skip(
-    session: Session, batch: Batch, contact_id: int, skip_id: str, now: dt.datetime
-) -> bool:
+def skip(session: Session, batch: Batch, contact_id: int, skip_id: str, now: dt.datetime) -> bool:
     """Pass on a contact of this batch without a result; True when it went back to the pool.
 
     Not a call: no result, attempts unchanged. Idempotent by `skip_id` (a skip sent

@@ -141,7 +141,9 @@ def skip(
         skipped = leasing.skip(session, batch, body.contact_id, str(body.id), utcnow())
     except leasing.SkipRefused as exc:
         session.rollback()
-        raise ApiError(exc.status, str(exc), code="conflict" if exc.status == 409 else None) from None
+        raise ApiError(
+            exc.status, str(exc), code="conflict" if exc.status == 409 else None
+        ) from None
     except leasing.Throttled as exc:
         session.rollback()
         minutes = max(1, -(-exc.retry_after // 60))

@@ -28,7 +28,8 @@ def test_earlier_attempts_are_stored_with_the_contact_and_wiped_with_it(tmp_path
         other = Contact(12, 1, 7, "Yusuf", "Quimby", "+442079460101", "W", 1)
         store.add_batch(1, 7, NOW + dt.timedelta(hours=1), [contact, other])
         got = store.next_contact(7)
-        assert got is not None and got.previous_attempts == ATTEMPTS
+        assert got is not None
+        assert got.previous_attempts == ATTEMPTS
         assert store.skip(1, 11) is not None
         store.wipe_account_data()
         with store._read() as s:

@@ -99,7 +99,8 @@ def test_step_3_adds_earlier_attempts_and_the_skip_outbox(tmp_path: Path) -> Non
     store = Store(path)
     try:
         contact = store.next_contact(7)
-        assert contact is not None and contact.previous_attempts == ()  # none kept before
+        assert contact is not None
+        assert contact.previous_attempts == ()
         skip = store.skip(1, 11)
         assert skip is not None
         assert [s.id for s in store.skips_to_send()] == [skip.id]

@@ -72,12 +72,14 @@ def test_a_skip_offline_shows_the_next_contact_and_is_sent_once_later(rig: Rig) 
     rig.lease(1, [11, 12, 13])
     rig.cycle()
     first = rig.store.next_contact(CID)
-    assert first is not None and first.id == 11
+    assert first is not None
+    assert first.id == 11
     rig.api.offline = True
     skip = rig.store.skip(first.batch_id, first.id)
     assert skip is not None
     after = rig.store.next_contact(CID)
-    assert after is not None and after.id == 12  # at once, with no network
+    assert after is not None
+    assert after.id == 12
     assert rig.store.remaining(CID) == 2
     assert rig.store.skip(first.batch_id, first.id) is None  # not twice
     rig.cycle()  # offline: nothing went
@@ -119,7 +121,8 @@ def test_a_skip_for_a_batch_gone_is_dropped_and_throttled_waits(rig: Rig) -> Non
     gone = rig.store.skip(1, 11)
     rig.api.fail("skip", Rejected("No such batch.", status=404, code="not_found"))
     rig.cycle()
-    assert gone is not None and rig.store.skips_to_send() == []
+    assert gone is not None
+    assert rig.store.skips_to_send() == []
     waits = rig.store.skip(1, 12)
     rig.api.fail("skip", Throttled(retry_after=600))
     rig.cycle()
