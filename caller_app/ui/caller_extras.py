@@ -220,4 +220,10 @@ class CallerExtras(QObject):
 
     @Slot(str)
     def _correct(self, result_id: str) -> None:
-        self.model.begin_correction(result_id)
+        if self.model.begin_correction(result_id):
+            self.screen.window().activateWindow()
+            selected = self.screen.form.outcomes.selected()
+            buttons = self.screen.form.outcomes.buttons
+            # keyboard users land on the recorded outcome, ready to change it
+            target = next((b for b in buttons if b.isChecked()), None) if selected else None
+            (target or self.screen.card.dial).setFocus()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -73,6 +73,9 @@ class SessionListDialog(QDialog):
         layout.addWidget(self.why)
         layout.addWidget(buttons)
         self._blocked: dict[str, str] = {}
+        # Enter corrects the selected call (a table would swallow the key otherwise).
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            QShortcut(QKeySequence(key), self).activated.connect(self._correct)
 
     def set_entries(
         self,
@@ -137,10 +140,3 @@ class SessionListDialog(QDialog):
             return
         self.correct_requested.emit(selected)
         self.accept()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Enter corrects the selected call (the table's own Enter would do nothing)."""
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.correct.isEnabled():
-            self._correct()
-            return
-        super().keyPressEvent(event)
