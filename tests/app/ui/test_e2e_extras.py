@@ -49,7 +49,8 @@ def test_correcting_an_earlier_call_from_this_session(qtbot, server, make_launch
 
     # the earlier call is back on screen, with what was recorded for it
     assert screen.card.contact == called[1]
-    assert screen.form.selected() is not None and screen.form.selected().code == "busy"
+    assert screen.form.selected() is not None
+    assert screen.form.selected().code == "busy"
     assert "Correcting the call to" in screen.message.text()
     screen.form.outcomes.choose("voicemail")
     qtbot.keyClick(screen.card.dial, K.Key_Return, CTRL)
@@ -74,10 +75,11 @@ def test_correcting_an_earlier_call_from_this_session(qtbot, server, make_launch
 def test_skip_gives_the_contact_back_on_the_server(qtbot, server, make_launcher, tmp_path):
     seeded = seed(server.db_url, contacts=4, callers=1)
     launcher = make_launcher(tmp_path / "app", server.url)
-    window, screen = open_screen(qtbot, launcher, seeded)
+    _window, screen = open_screen(qtbot, launcher, seeded)
     skipped = screen.card.contact
     press(qtbot, K.Key_K, CTRL)
-    assert screen.card.contact is not None and screen.card.contact != skipped
+    assert screen.card.contact is not None
+    assert screen.card.contact != skipped
     qtbot.waitUntil(lambda: launcher.core.store.skips_to_send() == [], timeout=15000)
     with db_session(server.db_url) as session:
         contact = session.get(Contact, skipped.id)
@@ -99,7 +101,7 @@ def test_on_a_break_the_leases_are_renewed(qtbot, server, tmp_path):
     )
     launcher = Launcher(data, server.url, core=core)
     try:
-        window, screen = open_screen(qtbot, launcher, seeded)
+        _window, screen = open_screen(qtbot, launcher, seeded)
         contact = screen.card.contact
         press(qtbot, K.Key_B, CTRL)
         assert screen.extras.on_break
