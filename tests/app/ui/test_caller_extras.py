@@ -201,3 +201,30 @@ def test_the_practice_banner_shows_only_in_practice_mode(qtbot, tmp_path, always
     plain, core2 = make_screen(qtbot, tmp_path / "b", always, script)
     assert not plain.extras.banner.isVisible()
     core2.store.close()
+
+
+def test_the_session_list_says_when_a_call_was_already_corrected(qtbot) -> None:
+    from caller_app.domain.models import Result
+    from caller_app.ui.session_list import SessionListDialog
+    from caller_app.ui.session_log import SessionLog
+
+    now = dt.datetime(2026, 11, 26, 18, 0, tzinfo=dt.UTC)
+    log = SessionLog()
+    a, b = people(2)
+    log.recorded(Result("r-a", a.id, 1, 1, "not_home", now, 30, now), a)
+    log.recorded(Result("r-b", b.id, 1, 1, "busy", now, 30, now, notes="Engaged"), b)
+    log.recorded(Result("r-b2", b.id, 1, 1, "answered", now, 30, now, supersedes="r-b"), b)
+    dialog = SessionListDialog()
+    qtbot.addWidget(dialog)
+    labels = {"not_home": "Not home", "busy": "Busy", "answered": "Spoke to them"}
+    dialog.set_entries(log.entries(), labels, {"r-b2": "already_corrected"})
+    assert dialog.summary.text() == "You have called 2 people this session."
+    assert dialog.table.item(0, 2).text() == "Spoke to them (corrected) (not accepted)"
+    assert not dialog.correct.isEnabled()
+    assert "already corrected once" in dialog.why.text()
+    dialog.select_row(1)
+    assert dialog.table.item(1, 2).text() == "Not home"
+    assert dialog.correct.isEnabled()
+    assert dialog.why.text() == ""
+    dialog.set_entries(log.entries()[1:], labels, {})
+    assert dialog.summary.text() == "You have called 1 person this session."
