@@ -35,6 +35,7 @@ from caller_app.domain.models import (
     ResultDraft,
     Script,
     SessionStats,
+    Skip,
     SyncStatus,
 )
 from caller_app.store import Store
@@ -359,6 +360,20 @@ class CallerCore(QObject):
         if self.engine is not None:
             self.engine.result_recorded()
         return result
+
+    def skip(self, contact: Contact) -> Skip | None:
+        """Pass on the contact without an outcome (not a call): stored at once like a
+        result, the sync engine tells the server; None when it was no longer waiting."""
+        skip = self.store.skip(contact.batch_id, contact.id)
+        if skip is not None:
+            self.contacts_changed.emit()
+            if self.engine is not None:
+                self.engine.result_recorded()  # send it (and lease more) now
+        return skip
+
+    def skips_in_last_hour(self) -> int:
+        """Skips made here in the last hour (the server allows SKIPS_PER_HOUR)."""
+        return self.store.skips_in_last_hour()
 
     def sync_now(self) -> None:
         if self.engine is not None:

@@ -24,6 +24,7 @@ from caller_server.contract import (
     MAX_HELD_CONTACTS,
     MAX_OPTION_LENGTH,
     MAX_OUTCOMES,
+    MAX_SHOW_ATTRIBUTES,
     OutcomeField,
     QuestionField,
     QuestionKind,
@@ -34,12 +35,14 @@ from caller_server.outcomes import DEFAULT_OUTCOMES, Outcome
 PLACEHOLDERS = ("first_name", "volunteer_first_name", "candidate", "seat")
 KINDS = tuple(QuestionKind)
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+# An attribute key as the contacts import makes it (lower case, digits, _).
+_ATTRIBUTE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _BRACED = re.compile(r"\{([^{}]*)\}")
 _MARKDOWN_LIMIT = 20_000
 _TOP_KEYS = {
     "name", "seat", "candidate", "timezone", "calling_hours", "target_contacts_per_hour",
     "batch_size", "max_attempts", "lease_minutes", "max_held_contacts", "script", "questions",
-    "outcomes",
+    "outcomes", "show_attributes",
 }  # fmt: skip
 _SCRIPT_KEYS = {"intro", "crib_sheet", "candidate_bio"}
 _QUESTION_KEYS = {str(f) for f in QuestionField}
@@ -75,6 +78,8 @@ class CampaignSpec:
     candidate_bio: str = ""
     questions: tuple[Question, ...] = ()
     outcomes: tuple[Outcome, ...] | None = None  # None: the server's defaults
+    # Contact attributes shown on the caller's card, in this order.
+    show_attributes: tuple[str, ...] = ()
 
     def held_limit(self) -> int:
         """Live contacts one volunteer may hold: the file's value, else two batches."""
@@ -87,7 +92,7 @@ class CampaignSpec:
         campaign that is already running.
         """
         outcomes = DEFAULT_OUTCOMES if self.outcomes is None else self.outcomes
-        return {
+        script: dict[str, Any] = {
             "intro": self.intro,
             "crib_sheet": self.crib_sheet,
             "candidate_bio": self.candidate_bio,
@@ -97,6 +102,9 @@ class CampaignSpec:
             ],
             "outcomes": [asdict(o) for o in outcomes],
         }
+        if self.show_attributes:  # only when set: older scripts keep their version hash
+            script["show_attributes"] = list(self.show_attributes)
+        return script
 
 
 def script_version(script: dict[str, Any]) -> str:
@@ -191,6 +199,7 @@ def _build(data: dict[str, Any]) -> CampaignSpec:
         "lease_minutes": _int(data, "lease_minutes", 5, 24 * 60, 45),
         "questions": _questions(data.get("questions", [])),
         "outcomes": _outcomes(data["outcomes"]) if "outcomes" in data else None,
+        "show_attributes": _show_attributes(data.get("show_attributes", [])),
     }
     if "max_held_contacts" in data:
         held = _int(data, "max_held_contacts", 1, MAX_HELD_CONTACTS, 0)
@@ -201,6 +210,28 @@ def _build(data: dict[str, Any]) -> CampaignSpec:
             )
         kwargs["max_held_contacts"] = held
     return CampaignSpec(**kwargs)
+
+
+def _show_attributes(value: Any) -> tuple[str, ...]:
+    """Attribute keys for the card: a list of names as the contacts import makes them."""
+    if not isinstance(value, list):
+        raise CampaignFileError('show_attributes: must be a list of names, like ["age_band"]')
+    if len(value) > MAX_SHOW_ATTRIBUTES:
+        raise CampaignFileError(
+            f"show_attributes: at most {MAX_SHOW_ATTRIBUTES} names, not {len(value)}"
+        )
+    seen: set[str] = set()
+    for i, name in enumerate(value, start=1):
+        where = f"show_attributes[{i}]"
+        if not isinstance(name, str) or not _ATTRIBUTE.match(name):
+            raise CampaignFileError(
+                f"{where}: must be an attribute name in lower-case letters, digits and _ "
+                "(like polling_district)"
+            )
+        if name in seen:
+            raise CampaignFileError(f"{where}: {name!r} is listed twice")
+        seen.add(name)
+    return tuple(value)
 
 
 def _no_unknown(table: dict[str, Any], allowed: set[str], prefix: str) -> None:

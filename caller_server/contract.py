@@ -53,3 +53,10 @@ MAX_CODE_LENGTH = 64  # an outcome code, a question key
 MAX_OPTION_LENGTH = 200  # characters of an option in a campaign file
 # The app shows one key (1-9, 0) per outcome: a campaign file with more is refused.
 MAX_OUTCOMES = 10
+MAX_SHOW_ATTRIBUTES = 12  # contact attributes a campaign file may show on the card
+MAX_PREVIOUS_ATTEMPTS = 5  # earlier results sent with a leased contact, newest first
+# Skips (pass on a contact without an outcome) one volunteer may make in a rolling hour,
+# across campaigns: a greedy caller cannot skip through the list to cherry-pick it.
+SKIPS_PER_HOUR = 10
+# A contact a volunteer skipped is not leased to that volunteer again for this long.
+SKIP_COOLDOWN_HOURS = 12

@@ -39,20 +39,29 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import ColumnElement, Exists
 
 from caller_server import calling_hours, lease_proof, recovery
-from caller_server.contract import MAX_BATCH_SIZE
+from caller_server.contract import (
+    MAX_BATCH_SIZE,
+    MAX_PREVIOUS_ATTEMPTS,
+    SKIP_COOLDOWN_HOURS,
+    SKIPS_PER_HOUR,
+)
 from caller_server.models import (
     Batch,
     BatchContact,
     Campaign,
     Contact,
     Result,
+    Skip,
     Suppression,
     Volunteer,
 )
+from caller_server.outcomes import campaign_outcomes
 from caller_server.timeutil import as_utc
 
 DEFAULT_LEASES_PER_MINUTE = 6
 RATE_WINDOW = dt.timedelta(seconds=60)
+SKIP_WINDOW = dt.timedelta(hours=1)
+SKIP_COOLDOWN = dt.timedelta(hours=SKIP_COOLDOWN_HOURS)
 
 
 class Throttled(Exception):
@@ -119,6 +128,7 @@ def _contact_views(
     secret = lease_proof.server_secret(session) if contacts else b""
     ids = [c.id for c in contacts]
     notes: dict[int, list[str]] = {i: [] for i in ids}
+    attempts: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     if ids:
         rows = session.execute(
             select(Result.contact_id, Result.notes)
@@ -127,6 +137,7 @@ def _contact_views(
         ).all()
         for contact_id, text in rows:
             notes[contact_id].append(text)
+        attempts = _previous_attempts(session, contacts[0].campaign_id, ids)
     household: dict[str, int] = {}
     for c in contacts:
         household[c.phone] = household.get(c.phone, 0) + 1
@@ -139,6 +150,7 @@ def _contact_views(
             "ward": c.ward or "",
             "attempt": c.attempts + 1,
             "previous_notes": notes[c.id],
+            "previous_attempts": attempts[c.id],
             "attributes": {str(k): str(v) for k, v in (c.attributes or {}).items()},
             "lease_proof": lease_proof.make(secret, volunteer_id, batch_id, c.id),
             "household_size": household[c.phone],
@@ -146,6 +158,44 @@ def _contact_views(
         }
         for c in contacts
     ]
+
+
+def _previous_attempts(
+    session: Session, campaign_id: int, ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """Each contact's current earlier results, newest first, at most
+    MAX_PREVIOUS_ATTEMPTS: what was said before. A corrected result is left out (its
+    correction stands for the call) and so is a voided one."""
+    campaign = session.get(Campaign, campaign_id)
+    labels = {o.code: o.label for o in campaign_outcomes(campaign.script if campaign else None)}
+    newer = aliased(Result)
+    corrected = exists().where(newer.supersedes == Result.id, newer.voided_at.is_(None))
+    rows = session.execute(
+        select(Result.contact_id, Result.outcome, Result.started_at, Result.notes)
+        .where(Result.contact_id.in_(ids), Result.voided_at.is_(None), ~corrected)
+        .order_by(Result.contact_id, Result.started_at.desc(), Result.received_at.desc())
+    ).all()
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for contact_id, outcome, started_at, text in rows:
+        if len(out[contact_id]) < MAX_PREVIOUS_ATTEMPTS:
+            out[contact_id].append(
+                {
+                    "outcome": outcome,
+                    "label": labels.get(outcome, outcome),
+                    "at": as_utc(started_at),
+                    "notes": text,
+                }
+            )
+    return out
+
+
+def _recently_skipped(volunteer_id: int, now: dt.datetime) -> Exists:
+    """This volunteer skipped the contact a short while ago: not leased to them again."""
+    return exists().where(
+        Skip.contact_id == Contact.id,
+        Skip.volunteer_id == volunteer_id,
+        Skip.at > now - SKIP_COOLDOWN,
+    )
 
 
 def _free(now: dt.datetime) -> ColumnElement[bool]:
@@ -170,7 +220,9 @@ def _household_busy(campaign_id: int, now: dt.datetime) -> Exists:
     )
 
 
-def _pick(session: Session, campaign_id: int, size: int, now: dt.datetime) -> list[Contact]:
+def _pick(
+    session: Session, campaign_id: int, size: int, now: dt.datetime, volunteer_id: int
+) -> list[Contact]:
     """The next `size` free contacts (never tried first, by id; then due retries),
     each with its household (module docstring).
 
@@ -186,6 +238,7 @@ def _pick(session: Session, campaign_id: int, size: int, now: dt.datetime) -> li
             _free(now),
             ~_suppressed(campaign_id),
             ~_household_busy(campaign_id, now),
+            ~_recently_skipped(volunteer_id, now),
         )
         .limit(size)
         .with_for_update(skip_locked=True, of=Contact)
@@ -214,11 +267,16 @@ def _pick(session: Session, campaign_id: int, size: int, now: dt.datetime) -> li
             c.id,
         ),
     )
-    return _with_households(session, campaign_id, ordered[:size], size, now)
+    return _with_households(session, campaign_id, ordered[:size], size, now, volunteer_id)
 
 
 def _with_households(
-    session: Session, campaign_id: int, picked: list[Contact], size: int, now: dt.datetime
+    session: Session,
+    campaign_id: int,
+    picked: list[Contact],
+    size: int,
+    now: dt.datetime,
+    volunteer_id: int,
 ) -> list[Contact]:
     """`picked` with each contact's free, due siblings right after it.
 
@@ -234,6 +292,7 @@ def _with_households(
         Contact.state != "done",
         or_(Contact.next_call_after.is_(None), Contact.next_call_after <= now),
         _free(now),
+        ~_recently_skipped(volunteer_id, now),
     )
     expected: dict[str, int] = dict(
         session.execute(
@@ -388,7 +447,7 @@ def lease_batch(
             raise
         return batch_view(session, earlier, now)
 
-    picked = _pick(session, campaign.id, size, now)
+    picked = _pick(session, campaign.id, size, now, volunteer_id)
     if not picked:
         session.rollback()
         return BatchView(campaign.id, reason="no_contacts")
@@ -484,3 +543,74 @@ def release(session: Session, batch: Batch, contact_ids: list[int] | None, now: 
     if left is None:
         batch.released_at = now
     return len(ids)
+
+
+class SkipRefused(Exception):
+    """The skip cannot be taken: `status` 404 (never in this batch) or 409 (the id was
+    used for another contact)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def skip(session: Session, batch: Batch, contact_id: int, skip_id: str, now: dt.datetime) -> bool:
+    """Pass on a contact of this batch without a result; True when it went back to the pool.
+
+    Not a call: no result, attempts unchanged. Idempotent by `skip_id` (a skip sent
+    again is answered as the first time). Only a contact this batch still holds is
+    released; one whose lease went meanwhile (another volunteer took it after it
+    lapsed, a result finished it, it was released) is left alone and False returned.
+    At most SKIPS_PER_HOUR skips per volunteer in a rolling hour (Throttled past it).
+    The skipped contact is not leased to this volunteer again for SKIP_COOLDOWN. The
+    caller has locked the batch row and commits.
+    """
+    earlier = session.get(Skip, skip_id)
+    if earlier is not None:
+        if (earlier.volunteer_id, earlier.contact_id) != (batch.volunteer_id, contact_id):
+            raise SkipRefused(409, "This skip id was already used for another contact.")
+        return earlier.released
+    member = session.get(BatchContact, (batch.id, contact_id))
+    if member is None:
+        raise SkipRefused(404, "That contact is not in this batch.")
+    _check_skip_rate(session, batch.volunteer_id, now)
+    released = release(session, batch, [contact_id], now) == 1
+    try:
+        with session.begin_nested():
+            session.add(
+                Skip(
+                    id=skip_id,
+                    volunteer_id=batch.volunteer_id,
+                    campaign_id=batch.campaign_id,
+                    contact_id=contact_id,
+                    batch_id=batch.id,
+                    at=now,
+                    released=released,
+                )
+            )
+    except IntegrityError:  # the same skip raced us in another worker: theirs stands
+        session.rollback()
+        again = session.get(Skip, skip_id)
+        if again is None:
+            raise
+        return again.released
+    return released
+
+
+def _check_skip_rate(session: Session, volunteer_id: int, now: dt.datetime) -> None:
+    """Throttled once the volunteer skipped SKIPS_PER_HOUR contacts in the last hour.
+
+    The volunteer's row is locked first (PostgreSQL), as for the lease rate.
+    """
+    session.execute(
+        select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update()
+    ).all()
+    recent = session.scalars(
+        select(Skip.at)
+        .where(Skip.volunteer_id == volunteer_id, Skip.at > now - SKIP_WINDOW)
+        .order_by(Skip.at)
+    ).all()
+    if len(recent) >= SKIPS_PER_HOUR:
+        oldest = as_utc(recent[len(recent) - SKIPS_PER_HOUR])
+        wait = (oldest + SKIP_WINDOW - now).total_seconds()
+        raise Throttled(max(1, math.ceil(wait)))

@@ -201,6 +201,33 @@ class Result(Base):
     voided_by: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
+class Skip(Base):
+    """A volunteer passed on a contact without an outcome (leasing.skip).
+
+    The id is the app's UUID, so a skip sent again is answered as before (idempotent).
+    The rows count the volunteer's skips per hour and keep a skipped contact away from
+    that volunteer for a while; they are not calls and never touch attempts.
+    """
+
+    __tablename__ = "skips"
+    __table_args__ = (
+        Index("ix_skips_volunteer_at", "volunteer_id", "at"),
+        Index("ix_skips_contact_volunteer", "contact_id", "volunteer_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # client UUID
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("batches.id", ondelete="SET NULL"), default=None
+    )
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The contact was still held and went back to the pool (False: the lease had
+    # already gone, to another volunteer or to a result; nothing changed).
+    released: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class Suppression(Base):
     """A number never to call. campaign_id NULL means every campaign (do_not_call)."""
 

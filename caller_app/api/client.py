@@ -376,6 +376,12 @@ class ApiClient:
         _, data = self._call("POST", f"/batches/{batch_id}/release", body=body)
         return parse.released(data)
 
+    def skip(self, batch_id: int, contact_id: int, skip_id: str) -> bool:
+        """Pass on a held contact (back to the pool, not a call); False: already gone."""
+        body = {"id": skip_id, "contact_id": contact_id}
+        _, data = self._call("POST", f"/batches/{batch_id}/skip", body=body)
+        return parse.skipped(data)
+
     def post_results(self, results: Sequence[Result]) -> UploadReply:
         if len(results) > MAX_RESULTS_PER_REQUEST:
             raise ValueError(f"at most {MAX_RESULTS_PER_REQUEST} results per request")

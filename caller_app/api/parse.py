@@ -8,9 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from caller_app.domain.contract import MAX_OUTCOMES, QuestionKind
+from caller_app.domain.contract import (
+    MAX_OUTCOMES,
+    MAX_PREVIOUS_ATTEMPTS,
+    MAX_SHOW_ATTRIBUTES,
+    QuestionKind,
+)
 from caller_app.domain.models import (
     Account,
+    Attempt,
     Campaign,
     Contact,
     Lease,
@@ -170,7 +176,32 @@ def script(d: Any) -> Script:
         seat=req(d, "seat", str),
         questions=tuple(questions),
         outcomes=tuple(outcomes),
+        show_attributes=_show_attributes(d),
     )
+
+
+def _show_attributes(d: dict[str, Any]) -> tuple[str, ...]:
+    names = str_list(d.get("show_attributes") or [], "show_attributes")
+    if len(names) > MAX_SHOW_ATTRIBUTES:
+        raise _bad(f"more than {MAX_SHOW_ATTRIBUTES} attributes to show")
+    return names
+
+
+def _attempts(value: Any) -> tuple[Attempt, ...]:
+    if not isinstance(value, list):
+        raise _bad("previous_attempts is not a list")
+    attempts = []
+    for a in value[:MAX_PREVIOUS_ATTEMPTS]:
+        a = obj(a, "previous attempt")
+        attempts.append(
+            Attempt(
+                outcome=req(a, "outcome", str),
+                label=req(a, "label", str),
+                at=ts(a.get("at"), "at"),
+                notes=str(opt(a, "notes", str) or ""),
+            )
+        )
+    return tuple(attempts)
 
 
 def contact(d: Any, batch_id: int, campaign_id: int) -> Contact:
@@ -190,6 +221,7 @@ def contact(d: Any, batch_id: int, campaign_id: int) -> Contact:
         previous_notes=str_list(d.get("previous_notes") or [], "previous_notes"),
         attributes=dict(attributes),
         lease_proof=req(d, "lease_proof", str),
+        previous_attempts=_attempts(d.get("previous_attempts") or []),
     )
 
 
@@ -240,6 +272,10 @@ def campaign_status(d: dict[str, Any]) -> str:
 
 def check_reply(d: Any) -> tuple[str, ...]:
     return str_list(req(obj(d, "check reply"), "missing", list), "missing")
+
+
+def skipped(d: Any) -> bool:
+    return bool(req(obj(d, "skip reply"), "skipped", bool))
 
 
 def released(d: Any) -> int:

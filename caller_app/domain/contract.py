@@ -25,3 +25,7 @@ MAX_NOTES_LENGTH = 4000
 MAX_TEXT_ANSWER_LENGTH = 2000
 # One key (1-9, 0) per outcome on the caller screen.
 MAX_OUTCOMES = 10
+MAX_SHOW_ATTRIBUTES = 12
+MAX_PREVIOUS_ATTEMPTS = 5
+# Skips one volunteer may make in a rolling hour (the server refuses more with a 429).
+SKIPS_PER_HOUR = 10

@@ -79,9 +79,21 @@ class Script:
     seat: str
     questions: tuple[Question, ...]
     outcomes: tuple[Outcome, ...]
+    # Contact attributes the card shows (the campaign file's `show_attributes`).
+    show_attributes: tuple[str, ...] = ()
 
     def outcome(self, code: str) -> Outcome | None:
         return next((o for o in self.outcomes if o.code == code), None)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """An earlier call to the contact, as the server lists it with the lease."""
+
+    outcome: str
+    label: str
+    at: dt.datetime
+    notes: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,7 @@ class Contact:
     previous_notes: tuple[str, ...] = ()
     attributes: dict[str, str] = field(default_factory=dict)
     lease_proof: str | None = None  # the server's HMAC, sent back with the result
+    previous_attempts: tuple[Attempt, ...] = ()  # newest first (at most 5)
 
     @property
     def full_name(self) -> str:
@@ -152,6 +165,17 @@ class Result:
             "supersedes": self.supersedes,
             "lease_proof": self.lease_proof,
         }
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A contact passed on without an outcome, waiting in the store to be sent once."""
+
+    id: str  # UUID made by the app: the server answers a skip sent again as before
+    batch_id: int
+    contact_id: int
+    campaign_id: int
+    skipped_at: dt.datetime
 
 
 @dataclass(frozen=True)

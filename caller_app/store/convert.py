@@ -8,6 +8,7 @@ from typing import Any
 
 from caller_app.domain.contract import QuestionKind
 from caller_app.domain.models import (
+    Attempt,
     Campaign,
     Contact,
     Outcome,
@@ -42,7 +43,22 @@ def script_from_json(data: dict[str, Any]) -> Script:
         for q in data["questions"]
     )
     data["outcomes"] = tuple(Outcome(**o) for o in data["outcomes"])
+    data["show_attributes"] = tuple(data.get("show_attributes") or ())
     return Script(**data)
+
+
+def attempts_to_json(attempts: tuple[Attempt, ...]) -> list[dict[str, Any]]:
+    return [
+        {"outcome": a.outcome, "label": a.label, "at": a.at.isoformat(), "notes": a.notes}
+        for a in attempts
+    ]
+
+
+def attempts_from_json(data: list[Any] | None) -> tuple[Attempt, ...]:
+    return tuple(
+        Attempt(a["outcome"], a["label"], dt.datetime.fromisoformat(a["at"]), a.get("notes", ""))
+        for a in data or ()
+    )
 
 
 def contact_from_row(r: ContactRow) -> Contact:
@@ -58,6 +74,7 @@ def contact_from_row(r: ContactRow) -> Contact:
         previous_notes=tuple(r.previous_notes),
         attributes=dict(r.attributes),
         lease_proof=r.lease_proof,
+        previous_attempts=attempts_from_json(r.previous_attempts),
     )
 
 
@@ -75,6 +92,7 @@ def contact_to_row(c: Contact, batch_id: int, campaign_id: int) -> ContactRow:
         attributes=dict(c.attributes),
         worked=False,
         lease_proof=c.lease_proof,
+        previous_attempts=attempts_to_json(c.previous_attempts),
     )
 
 

@@ -37,6 +37,7 @@ class Leases:
         def _read(self) -> AbstractContextManager[Session]: ...
         def _owner(self, s: Session) -> str: ...
         def checkpoint(self) -> None: ...
+        def unsent_skips_in(self, s: Session, batch_id: int) -> list[int]: ...
 
     def lease_request_id(self, campaign_id: int) -> str:
         """The request_id for the next batch request; the same one until a reply arrives."""
@@ -253,6 +254,8 @@ class Leases:
                     )
                 )
             )
+            # Skipped here but not yet told: the release gives those back too.
+            ids += [i for i in self.unsent_skips_in(s, batch_id) if i not in ids]
             batch.released = True
             batch.release_ids = ids
             s.execute(delete(ContactRow).where(ContactRow.batch_id == batch_id))

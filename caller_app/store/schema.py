@@ -1,4 +1,4 @@
-"""SQLAlchemy tables of the local store (schema version 2; see upgrades.py).
+"""SQLAlchemy tables of the local store (schema version 3; see upgrades.py).
 
 Times are stored as ISO 8601 text in UTC (SQLite has no time zone type), JSON
 columns hold lists and maps. Results carry no foreign key to contacts: contacts are
@@ -103,6 +103,8 @@ class ContactRow(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON)
     worked: Mapped[bool] = mapped_column(Boolean, default=False)
     lease_proof: Mapped[str | None] = mapped_column(Text, default=None)
+    # Earlier results [{outcome, label, at (ISO), notes}], newest first. Null before schema 3.
+    previous_attempts: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
 
 
 class ResultRow(Base):
@@ -135,6 +137,21 @@ class ResultRow(Base):
     reject_message: Mapped[str | None] = mapped_column(Text)
     lease_proof: Mapped[str | None] = mapped_column(Text, default=None)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class SkipRow(Base):
+    """A contact passed on without an outcome (schema 3). Sent once (`sent_at`), by id:
+    the server answers a skip sent again as before. Kept an hour after sending to count
+    the skips of the last hour (the server caps them). Only ids, never personal data."""
+
+    __tablename__ = "skips"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner: Mapped[str] = mapped_column(Text, index=True)  # "server_url|username"
+    batch_id: Mapped[int] = mapped_column(Integer)
+    contact_id: Mapped[int] = mapped_column(Integer)
+    campaign_id: Mapped[int] = mapped_column(Integer)
+    skipped_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class PendingLease(Base):

@@ -34,8 +34,10 @@ from .schema import (
     ResultRow,
     ScriptRow,
     Setting,
+    SkipRow,
 )
 from .sessions import Sessions
+from .skips import Skips
 from .upgrades import FORMER_SERVER_URL, upgrade
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,7 @@ def _now() -> dt.datetime:
 Clock = Callable[[], dt.datetime]
 
 
-class Store(Outbox, Leases, Sessions, Attention):
+class Store(Outbox, Leases, Sessions, Attention, Skips):
     def __init__(self, path: Path, clock: Clock = _now) -> None:
         """`clock`: the wall clock (aware UTC) that ends leases; tests move it."""
         self.path = path
@@ -174,7 +176,9 @@ class Store(Outbox, Leases, Sessions, Attention):
         and notes, and must not be lost.
         """
         with self._tx() as s:
-            for table in (ContactRow, BatchRow, PendingLease, ScriptRow, CampaignRow, AccountRow):
+            tables = (ContactRow, BatchRow, PendingLease, ScriptRow, CampaignRow, AccountRow)
+            # Skips hold only ids; one not yet sent just lets its lease lapse on the server.
+            for table in (*tables, SkipRow):
                 s.execute(delete(table))
             s.execute(
                 delete(ResultRow).where(

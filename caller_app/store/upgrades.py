@@ -74,7 +74,25 @@ def _v2(conn: Connection) -> None:
             )
 
 
-STEPS: list[Callable[[Connection], None]] = [_v1, _v2]
+def _v3(conn: Connection) -> None:
+    """Earlier attempts with each contact; the skip outbox (issue 12)."""
+    have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(contacts)")}
+    if "previous_attempts" not in have:
+        conn.exec_driver_sql("ALTER TABLE contacts ADD COLUMN previous_attempts JSON")
+    conn.exec_driver_sql(
+        "CREATE TABLE IF NOT EXISTS skips ("
+        " id VARCHAR(36) NOT NULL PRIMARY KEY,"
+        " owner TEXT NOT NULL,"
+        " batch_id INTEGER NOT NULL,"
+        " contact_id INTEGER NOT NULL,"
+        " campaign_id INTEGER NOT NULL,"
+        " skipped_at VARCHAR(40) NOT NULL,"
+        " sent_at VARCHAR(40))"
+    )
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_skips_owner ON skips (owner)")
+
+
+STEPS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(STEPS)
 
 

@@ -20,6 +20,7 @@ class Step(enum.Enum):
     RELEASE = "release"  # give back batches released locally
     CHECK = "check"  # does the server still hold what it accepted? (session start)
     RENEW = "renew"  # extend leases, learn which contacts are still ours
+    SKIP = "skip"  # contacts passed on without an outcome
     UPLOAD = "upload"  # the result outbox
     SCRIPT = "script"
     PREFS = "prefs"  # the leaderboard preference

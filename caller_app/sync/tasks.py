@@ -81,6 +81,7 @@ class SyncSteps:
         self._run(Step.RELEASE, self.retry_releases)
         self._run(Step.CHECK, self.check)
         self._run(Step.RENEW, self.renew)
+        self._run(Step.SKIP, self.send_skips)
         self._run(Step.UPLOAD, self.upload)
         self._run(Step.RENEW, self.renew)  # due again if the upload ended an offline spell
         self._run(Step.SCRIPT, self.refresh_script)
@@ -201,6 +202,22 @@ class SyncSteps:
             self.schedule.sooner(Step.PROGRESS, wait)
         return delivered
 
+    def send_skips(self) -> int:
+        """Tell the server of contacts passed on here, each once (the server answers a
+        skip sent again as before). A batch or contact no longer ours (404/409) has
+        nothing to give back; a 429 (too many skips this hour) waits its Retry-After."""
+        sent = 0
+        for skip in self.store.skips_to_send():
+            try:
+                self.api.skip(skip.batch_id, skip.contact_id, skip.id)
+            except Rejected as exc:
+                if exc.status not in self.policy.batch_gone_statuses:
+                    raise
+                log.info("skip=%s: batch=%d no longer ours", skip.id, skip.batch_id)
+            self.store.mark_skip_sent(skip.id)
+            sent += 1
+        return sent
+
     def renew(self) -> None:
         """Renew leases due by the wall clock (all of them after a wake or an offline spell).
 
@@ -308,6 +325,10 @@ class SyncSteps:
         every delivered result; what it lost is sent again (or kept, when that fails).
         """
         self.ending = True
+        try:
+            self.send_skips()
+        except ApiError as exc:  # the release below gives those contacts back anyway
+            log.info("end of session: skips postponed (%s)", type(exc).__name__)
         try:
             self.upload()
         except ApiError as exc:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from caller_app.domain.models import Contact, Script, SessionStats, TeamProgress
 from caller_app.ui.call_form import CallForm
+from caller_app.ui.caller_extras import CallerExtras
 from caller_app.ui.contact_card import CallTimer, ContactCard
 from caller_app.ui.progress_panel import ProgressPanel
 from caller_app.ui.script_panel import ScriptPanel
@@ -110,6 +111,7 @@ class CallerScreen(QWidget):
         if model.script is not None:
             self.set_script(model.script)
         self.show_contact(model.contact)
+        self.extras = CallerExtras(self)  # skip, break, this session, practice banner
 
     def _shortcut(
         self, key: str | QKeySequence.StandardKey, slot: Callable[[], object]

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from caller_app.domain.models import Contact
+from caller_app.ui.contact_extras import ContactExtras
 from caller_app.ui.formatting import clock, national_phone
 from caller_app.ui.resources import icon
 
@@ -35,13 +36,16 @@ def plain_label(text: str = "", object_name: str = "") -> QLabel:
 
 
 class CallTimer(QObject):
-    """Seconds since the contact appeared or since Dial, whichever came last."""
+    """Seconds since the contact appeared or since Dial, whichever came last; a break
+    (pause/resume) does not count."""
 
     ticked = Signal(int)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._elapsed = QElapsedTimer()
+        self._paused_ms = 0  # time on a break since the last restart
+        self._paused_at: int | None = None  # on a break since (elapsed ms)
         self.started_at = dt.datetime.now(dt.UTC)
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -50,14 +54,35 @@ class CallTimer(QObject):
     def restart(self) -> None:
         self.started_at = dt.datetime.now(dt.UTC)
         self._elapsed.start()
+        self._paused_ms, self._paused_at = 0, None
         self._tick.start()
         self.ticked.emit(0)
 
     def stop(self) -> None:
         self._tick.stop()
 
+    def pause(self) -> None:
+        """A break: the clock stops counting until resume()."""
+        if self._elapsed.isValid() and self._paused_at is None:
+            self._paused_at = self._elapsed.elapsed()
+            self._tick.stop()
+
+    def resume(self) -> None:
+        if self._paused_at is not None:
+            self._paused_ms += self._elapsed.elapsed() - self._paused_at
+            self._paused_at = None
+            self._tick.start()
+            self.ticked.emit(self.seconds())
+
+    @property
+    def paused(self) -> bool:
+        return self._paused_at is not None
+
     def seconds(self) -> int:
-        return int(self._elapsed.elapsed() / 1000) if self._elapsed.isValid() else 0
+        if not self._elapsed.isValid():
+            return 0
+        now = self._paused_at if self._paused_at is not None else self._elapsed.elapsed()
+        return int((now - self._paused_ms) / 1000)
 
 
 class ContactCard(QFrame):
@@ -104,6 +129,8 @@ class ContactCard(QFrame):
         self.notes_heading.setObjectName("subheading")
         self.previous_notes = plain_label(object_name="previousNotes")
         self.previous_notes.setAccessibleName(self.tr("Notes from earlier calls"))
+        # local time, the campaign's attributes, earlier attempts (CallerScreen fills it)
+        self.extras = ContactExtras()
 
         top = QHBoxLayout()
         who = QVBoxLayout()
@@ -120,6 +147,7 @@ class ContactCard(QFrame):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(buttons)
+        layout.addWidget(self.extras)
         layout.addWidget(self.notes_heading)
         layout.addWidget(self.previous_notes)
 
@@ -143,7 +171,10 @@ class ContactCard(QFrame):
                 )
             )
         self.household.setVisible(bool(same_number))
-        notes = [n for n in contact.previous_notes if n.strip()]
+        # Earlier attempts carry their notes (ContactExtras); older servers send only notes.
+        notes = (
+            [] if contact.previous_attempts else [n for n in contact.previous_notes if n.strip()]
+        )
         self.previous_notes.setText("\n".join(f"• {n}" for n in notes))
         self.notes_heading.setVisible(bool(notes))
         self.previous_notes.setVisible(bool(notes))

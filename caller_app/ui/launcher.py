@@ -205,6 +205,7 @@ class Launcher(QObject):
             self.ask_sign_in(error_sentence(exc))
             return
         self.model = CallerViewModel(self.core, campaign)
+        self.model.practice = self.demo  # the banner on the caller screen
         self.window = MainWindow(self.model, self.settings)
         self.window.session_ended.connect(lambda: self.finished.emit(0))
         self.window.switch_requested.connect(self._switch_campaign)

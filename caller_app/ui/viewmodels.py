@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
 from caller_app.domain.calling_hours import CallingWindow
+from caller_app.domain.contract import SKIPS_PER_HOUR
 from caller_app.domain.errors import ExpectedFailure
 from caller_app.domain.models import (
     Account,
@@ -31,6 +32,7 @@ from caller_app.domain.models import (
     SessionStats,
     SyncStatus,
 )
+from caller_app.ui.session_log import SessionLog
 from caller_app.ui.status_bar import smooth_status
 
 if TYPE_CHECKING:
@@ -112,6 +114,8 @@ class CallerViewModel(QObject):
     notice = Signal(str)  # a short confirmation ("Undone.") under the form
     released = Signal(int)  # contacts handed back at the end of the session
     signed_out = Signal()
+    session_log_changed = Signal()  # a call saved, corrected or undone ("This session")
+    practice = False  # practice mode (caller-app --demo): the launcher sets it
 
     def __init__(self, core: CallerCore, campaign: Campaign) -> None:
         super().__init__()
@@ -128,6 +132,7 @@ class CallerViewModel(QObject):
         self.status = SyncStatus(Connectivity.ONLINE, waiting=core.waiting_count())
         self._last: tuple[Result, Contact] | None = None
         self._correcting: Result | None = None
+        self.session_log = SessionLog()  # who I called this session (caller_extras)
         self._empty_reason = self.tr("Fetching more contacts…")
         self._server_reason: tuple[str, object] = ("", None)
         self._last_stats = SessionStats(dt.datetime.now(dt.UTC), 0, 0, {}, 0, 0)
@@ -139,16 +144,9 @@ class CallerViewModel(QObject):
         self._hours_timer.setSingleShot(True)
         self._hours_timer.setTimerType(Qt.TimerType.PreciseTimer)  # opens on the minute
         self._hours_timer.timeout.connect(self._check_hours)
-        core.status_changed.connect(self._on_status)
-        core.contacts_changed.connect(self._on_contacts)
-        core.script_changed.connect(self._on_script)
-        core.progress_changed.connect(self.team_changed)
-        core.out_of_contacts.connect(self._on_out_of_contacts)
-        core.contacts_lost.connect(self._on_contacts_lost)
-        core.attention_changed.connect(self._on_attention)
-        core.session_ended.connect(self._on_session_ended)
+        for signal, slot in self._core_links():
+            signal.connect(slot)
         self._session_id = core.session_id
-        core.signed_out.connect(self.signed_out)
         self._check_hours()
         if self.contact is None:
             self._update_empty_reason()
@@ -223,6 +221,11 @@ class CallerViewModel(QObject):
             callback_at=callback_at,
         )
         correcting = self._correcting
+        if correcting is not None and correcting.contact_id == contact.id:
+            # A correction describes the same call: its start and length stand.
+            draft = replace(
+                draft, started_at=correcting.started_at, duration_s=correcting.duration_s
+            )
         try:
             if correcting is not None and correcting.contact_id == contact.id:
                 result = self.core.correct(correcting.id, draft)
@@ -234,6 +237,8 @@ class CallerViewModel(QObject):
         self._correcting = None
         self._last = (result, contact)
         self.unsaved_work = False
+        self.session_log.recorded(result, contact)
+        self.session_log_changed.emit()
         self.notice.emit(self._saved_words(contact, outcome, correcting is not None))
         self._advance()
         self.stats_changed.emit(self.stats())
@@ -266,6 +271,10 @@ class CallerViewModel(QObject):
         except Exception as exc:
             self.notice.emit(self._store_problem(exc))
             return
+        if undone is not None:
+            restored = self.core.result(undone.supersedes) if undone.supersedes else None
+            self.session_log.undone(undone, restored)
+            self.session_log_changed.emit()
         if undone is not None and undone.supersedes is not None:
             # An unsent correction was taken back: the result it corrected still
             # stands, so the next save must correct that one again, not add a call.
@@ -293,6 +302,74 @@ class CallerViewModel(QObject):
         self.stats_changed.emit(self.stats())
         self._count_waiting()
 
+    # --- issue 12: skip, corrections from "This session" (widgets in caller_extras) ---
+    def skip(self) -> bool:
+        """Pass on the contact on screen without an outcome; the next one shows at once.
+
+        Not while correcting an earlier call, and not past the server's hourly cap
+        (it would refuse): then a sentence says why and the contact stays."""
+        contact = self.contact
+        if contact is None:
+            return False
+        if self._correcting is not None:
+            self.notice.emit(
+                self.tr("Save the correction first; a corrected call can't be skipped.")
+            )
+            return False
+        if self.core.skips_in_last_hour() >= SKIPS_PER_HOUR:
+            self.notice.emit(
+                self.tr(
+                    "You have skipped {n} people in the last hour, the most a campaign allows. "
+                    "Please call this one."
+                ).format(n=SKIPS_PER_HOUR)
+            )
+            return False
+        try:
+            skipped = self.core.skip(contact)
+        except Exception as exc:
+            self.notice.emit(self._store_problem(exc))
+            return False
+        if skipped is None:
+            return False
+        self._last = None  # Undo never reaches back past a skip to an earlier call
+        self.notice.emit(
+            self.tr("Skipped {name}: they go back on the list for another volunteer.").format(
+                name=contact.full_name or self.tr("this contact")
+            )
+        )
+        self._advance()
+        return True
+
+    def begin_correction(self, result_id: str) -> bool:
+        """Correct a call of this session (any, not only the last): its contact comes
+        back on screen and the next save records a correction that supersedes the
+        call's current result. The contact that was on screen waits its turn."""
+        entry = self.session_log.entry(result_id)
+        if entry is None:
+            return False
+        self._correcting = entry.result
+        self.contact = entry.contact
+        self.contact_changed.emit(self.contact)
+        self.notice.emit(
+            self.tr("Correcting the call to {name}. Change what was wrong and save.").format(
+                name=entry.contact.full_name or self.tr("this contact")
+            )
+        )
+        return True
+
+    @property
+    def correcting(self) -> Result | None:
+        """The result the next save corrects (None: the next save is a new call)."""
+        return self._correcting
+
+    def attention_codes(self) -> dict[str, str]:
+        """Result id -> the server's refusal code, for results that need attention."""
+        return {item.result.id: item.code for item in self.core.needs_attention()}
+
+    def show_attributes(self) -> tuple[str, ...]:
+        """The contact attributes the campaign wants on the card."""
+        return self.script.show_attributes if self.script is not None else ()
+
     def retry_attention(self, result_ids: list[str]) -> None:
         """Send refused results again (the organiser may have fixed what was wrong)."""
         if not result_ids:
@@ -319,8 +396,14 @@ class CallerViewModel(QObject):
         """After `released`: stop listening to the core and stop this campaign's sync
         (the sign-in stays), so that another campaign's screen can start."""
         self._hours_timer.stop()
+        for signal, slot in self._core_links():
+            signal.disconnect(slot)
+        self.core.leave_campaign()
+
+    def _core_links(self) -> list[tuple[Any, Any]]:
+        """The core's signals this model listens to: connected at start, all cut on leave."""
         core = self.core
-        for signal, slot in (
+        return [
             (core.status_changed, self._on_status),
             (core.contacts_changed, self._on_contacts),
             (core.script_changed, self._on_script),
@@ -330,9 +413,7 @@ class CallerViewModel(QObject):
             (core.attention_changed, self._on_attention),
             (core.session_ended, self._on_session_ended),
             (core.signed_out, self.signed_out),
-        ):
-            signal.disconnect(slot)
-        core.leave_campaign()
+        ]
 
     @Slot(int)
     def _on_session_ended(self, released: int) -> None:

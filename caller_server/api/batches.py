@@ -15,6 +15,8 @@ from caller_server.api.schemas import (
     ReleaseIn,
     ReleaseOut,
     RenewOut,
+    SkipIn,
+    SkipOut,
 )
 from caller_server.models import Batch
 from caller_server.timeutil import utcnow
@@ -122,3 +124,34 @@ def release(
     released = leasing.release(session, batch, ids, utcnow())
     session.commit()
     return ReleaseOut(released=released)
+
+
+@router.post(
+    "/batches/{batch_id}/skip",
+    response_model=SkipOut,
+    responses={**ERRORS, 409: ERRORS[404], 429: ERRORS[404]},
+)
+@db_call
+def skip(
+    batch_id: IdPath, body: SkipIn, volunteer: CurrentVolunteer, session: DbSession
+) -> SkipOut:
+    """Pass on one held contact without a result: back to the pool, not a call."""
+    batch = _own(session, batch_id, volunteer.id, lock=True)
+    try:
+        skipped = leasing.skip(session, batch, body.contact_id, str(body.id), utcnow())
+    except leasing.SkipRefused as exc:
+        session.rollback()
+        raise ApiError(
+            exc.status, str(exc), code="conflict" if exc.status == 409 else None
+        ) from None
+    except leasing.Throttled as exc:
+        session.rollback()
+        minutes = max(1, -(-exc.retry_after // 60))
+        raise ApiError(
+            429,
+            "That is a lot of skips in one hour. Please call this contact, or skip again "
+            + ("in 1 minute." if minutes == 1 else f"in {minutes} minutes."),
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
+    session.commit()
+    return SkipOut(skipped=skipped)

@@ -95,6 +95,7 @@ def get_script(
             for q in script.get("questions") or []
         ],
         outcomes=[OutcomeOut.model_validate(o) for o in campaign_outcomes(script)],
+        show_attributes=[str(a) for a in script.get("show_attributes") or []],
     )
     return JSONResponse(body.model_dump(mode="json"), headers=headers)
 

@@ -195,11 +195,22 @@ class ScriptOut(BaseModel):
     seat: str
     questions: list[QuestionOut]
     outcomes: list[OutcomeOut]
+    # Contact attributes the card shows (the campaign file's `show_attributes`).
+    show_attributes: list[str] = []
 
 
 class BatchIn(BaseModel):
     size: Annotated[StrictInt, Field(ge=1, le=MAX_BATCH_SIZE)]
     request_id: Uuid
+
+
+class AttemptOut(BaseModel):
+    """An earlier result for the contact: what happened and what was noted."""
+
+    outcome: str
+    label: str
+    at: TsOut
+    notes: str
 
 
 class ContactOut(BaseModel):
@@ -210,6 +221,8 @@ class ContactOut(BaseModel):
     ward: str
     attempt: int
     previous_notes: list[str]
+    # Newest first, at most MAX_PREVIOUS_ATTEMPTS (corrected and voided ones left out).
+    previous_attempts: list[AttemptOut] = []
     attributes: dict[str, str]
     lease_proof: str
     # Contacts of this batch sharing this number (a household), shown one after another.
@@ -252,6 +265,15 @@ class ReleaseIn(BaseModel):
 
 class ReleaseOut(BaseModel):
     released: int
+
+
+class SkipIn(BaseModel):
+    id: Uuid  # made by the app: the same skip sent again is answered as before
+    contact_id: Id
+
+
+class SkipOut(BaseModel):
+    skipped: bool  # False: the lease had already gone (nothing changed)
 
 
 TextAnswer = Annotated[CleanStr, Field(max_length=MAX_TEXT_ANSWER_LENGTH)]

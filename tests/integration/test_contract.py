@@ -25,6 +25,9 @@ def test_the_app_copy_matches_the_server_contract() -> None:
         "MAX_NOTES_LENGTH",
         "MAX_TEXT_ANSWER_LENGTH",
         "MAX_OUTCOMES",
+        "MAX_SHOW_ATTRIBUTES",
+        "MAX_PREVIOUS_ATTEMPTS",
+        "SKIPS_PER_HOUR",
     ):
         assert getattr(app, name) == getattr(server, name), name
     assert len(KEYS) == app.MAX_OUTCOMES  # one key per outcome on the caller screen

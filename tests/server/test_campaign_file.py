@@ -13,6 +13,7 @@ from caller_server.campaign_file import (
     parse_campaign,
     script_version,
 )
+from caller_server.contract import MAX_SHOW_ATTRIBUTES
 from caller_server.demo import demo_dir
 from caller_server.outcomes import DEFAULT_OUTCOMES
 
@@ -214,3 +215,30 @@ def test_unreadable_and_non_utf8_files(tmp_path) -> None:  # type: ignore[no-unt
 def test_an_imported_column_may_be_a_placeholder() -> None:
     spec = parse_campaign(MINIMAL.replace("{seat}", "{polling_district}"))
     assert "{polling_district}" in spec.intro
+
+
+def test_show_attributes_are_read_and_sent_with_the_script() -> None:
+    spec = parse('show_attributes = ["age_band", "polling_district"]\n' + MINIMAL)
+    assert spec.show_attributes == ("age_band", "polling_district")
+    assert spec.script()["show_attributes"] == ["age_band", "polling_district"]
+    # a campaign without them keeps the script (and its version) it always had
+    assert "show_attributes" not in parse(MINIMAL).script()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('"age_band"', "show_attributes: must be a list of names"),
+        ('["Age Band"]', "show_attributes[1]: must be an attribute name"),
+        ('["age_band", 3]', "show_attributes[2]: must be an attribute name"),
+        ('["age_band", "age_band"]', "show_attributes[2]: 'age_band' is listed twice"),
+        (
+            "[" + ", ".join(f'"a{i}"' for i in range(MAX_SHOW_ATTRIBUTES + 1)) + "]",
+            f"show_attributes: at most {MAX_SHOW_ATTRIBUTES} names",
+        ),
+    ],
+)
+def test_bad_show_attributes_name_the_key(value: str, expected: str) -> None:
+    with pytest.raises(CampaignFileError) as raised:
+        parse(f"show_attributes = {value}\n" + MINIMAL)
+    assert expected in str(raised.value)

@@ -43,6 +43,7 @@ class FakeApi:
         self.leases: list[Lease] = []  # replies to the next lease requests
         self.recovering_until: dt.datetime | None = None  # a restored server's window
         self.campaign_status = "active"  # what progress and renewals say of the campaign
+        self.skips: dict[str, tuple[int, int]] = {}  # skip id -> (batch, contact) it passed
         self.upload_filter: Callable[[Sequence[Result]], None] | None = None
         self._failures: dict[str, list[Exception]] = {}
 
@@ -91,6 +92,18 @@ class FakeApi:
     def release(self, batch_id: int, contact_ids: Sequence[int] | None = None) -> int:
         self._enter("release", batch_id)
         return len(contact_ids or [])
+
+    def skip(self, batch_id: int, contact_id: int, skip_id: str) -> bool:
+        """Like the server: idempotent by id; True only while the batch held the contact."""
+        self._enter("skip", skip_id)
+        if skip_id in self.skips:
+            return self.skips[skip_id] == (batch_id, contact_id)
+        held = self.leased.get(batch_id, [])
+        self.skips[skip_id] = (batch_id, contact_id)
+        if contact_id in held:
+            held.remove(contact_id)
+            return True
+        return False
 
     def post_results(self, results: Sequence[Result]) -> UploadReply:
         self._enter("post_results", [r.id for r in results])

@@ -344,3 +344,27 @@ def test_the_results_check_returns_the_missing_ids(fake, api) -> None:
         api.check_results(["a"])
     with pytest.raises(ValueError, match="at most 1000"):
         api.check_results(["x"] * 1001)
+
+
+def test_earlier_attempts_are_read_strictly_and_bounded(fake, api) -> None:
+    import datetime as dt
+
+    attempt = {"outcome": "busy", "label": "Busy", "at": "2026-11-24T18:05:00Z", "notes": "x"}
+    many = {**CONTACT, "previous_attempts": [attempt] * 9}
+    bad = {**CONTACT, "previous_attempts": [{**attempt, "at": "yesterday"}]}
+    for contact in (many, bad):
+        fake.reply("POST", "/campaigns/1/batches", 200, {**BATCH, "contacts": [contact]})
+    attempts = api.lease(1, 5, "r-1").contacts[0].previous_attempts
+    assert len(attempts) == 5  # the contract's bound, whatever a server sends
+    assert attempts[0].label == "Busy"
+    assert attempts[0].at == dt.datetime(2026, 11, 24, 18, 5, tzinfo=dt.UTC)
+    with pytest.raises(ProtocolError, match="at is not a timestamp"):
+        api.lease(1, 5, "r-2")
+
+
+def test_a_skip_reply_says_whether_the_contact_went_back(fake, api) -> None:
+    fake.reply("POST", "/batches/4/skip", 200, {"skipped": True})
+    fake.reply("POST", "/batches/4/skip", 200, {"skipped": "yes"})
+    assert api.skip(4, 11, "6f1c7f5e-0a7e-4a59-9f7e-2b0f3b1d2c11") is True
+    with pytest.raises(ProtocolError):
+        api.skip(4, 11, "6f1c7f5e-0a7e-4a59-9f7e-2b0f3b1d2c11")

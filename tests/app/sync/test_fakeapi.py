@@ -54,3 +54,17 @@ def test_abort_refuses_every_later_call_like_the_real_client() -> None:
     with pytest.raises(Offline):
         api.lease(7, 5, "req-1")
     assert api.names() == ["lease"]
+
+
+def test_a_skip_releases_a_held_contact_once_and_is_idempotent_by_id() -> None:
+    api = FakeApi(MovableClock(NOW, frozen=True))
+    api.leased[4] = [1, 2]
+    assert api.skip(4, 1, "s1") is True
+    assert api.renew(4).contact_ids == (2,)
+    assert api.skip(4, 1, "s1") is True  # the same skip again: answered as before
+    assert api.skip(4, 9, "s2") is False  # not held: nothing changes
+    assert api.renew(4).contact_ids == (2,)
+    api.fail("skip", Offline())
+    with pytest.raises(Offline):
+        api.skip(4, 2, "s3")
+    assert api.skips == {"s1": (4, 1), "s2": (4, 9)}

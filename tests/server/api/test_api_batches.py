@@ -50,6 +50,7 @@ def test_lease_shape_and_no_overlap(caller: Api, caller2: Api, seeded: Seeded) -
         "ward",
         "attempt",
         "previous_notes",
+        "previous_attempts",
         "attributes",
         "lease_proof",
         "household_size",
@@ -59,6 +60,7 @@ def test_lease_shape_and_no_overlap(caller: Api, caller2: Api, seeded: Seeded) -
     assert len(contact["lease_proof"]) == 32
     assert contact["phone"].startswith("+44")
     assert contact["attempt"] == 1
+    assert contact["previous_attempts"] == []
     assert contact["attributes"] == {"age_band": "30-45"}
     assert len(b1["contacts"]) == 4
     assert len(b2["contacts"]) == 4
