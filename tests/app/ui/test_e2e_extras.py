@@ -54,7 +54,7 @@ def test_correcting_an_earlier_call_from_this_session(qtbot, server, make_launch
     assert "Correcting the call to" in screen.message.text()
     screen.form.outcomes.choose("voicemail")
     qtbot.keyClick(screen.card.dial, K.Key_Return, CTRL)
-    assert screen.message.text() == "Correction saved."
+    assert screen.message.text() == f"Correction saved: {called[1].full_name}, Left a voicemail"
     assert screen.card.contact == waiting  # back to the contact who was waiting
 
     qtbot.waitUntil(lambda: model.core.waiting_count() == 0, timeout=15000)
