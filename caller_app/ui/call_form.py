@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from caller_app.domain.models import Answer, Outcome, Script
+from caller_app.ui.keymap import outcome_keys
 from caller_app.ui.outcome_bar import OutcomeBar
 from caller_app.ui.resources import icon
 from caller_app.ui.survey_form import SurveyForm
@@ -64,7 +65,7 @@ class CallForm(QWidget):
         self.notes.setMaximumHeight(90)
         self.notes.textChanged.connect(self._limit_notes)
 
-        self.hint = QLabel(self.tr("Choose an outcome (keys 1–9, 0), then Ctrl+Enter"))
+        self.hint = QLabel()
         self.hint.setObjectName("hint")
         self.undo = QPushButton(icon("undo"), self.tr("Undo last"))
         self.undo.setToolTip(self.tr("Undo the last outcome (Ctrl+Z)"))
@@ -99,6 +100,12 @@ class CallForm(QWidget):
     def set_script(self, script: Script) -> None:
         self.outcomes.set_outcomes(script.outcomes)
         self.survey.set_questions(script.questions)
+        self.hint.setText(
+            self.tr("Choose an outcome ({keys}), then Ctrl+Enter").format(
+                keys=outcome_keys(len(self.outcomes.buttons))
+            )
+        )
+        self.hint.setToolTip(self.tr("Press F1 to see all the keys"))
 
     def focus_order(self) -> list[QWidget]:
         """Tab order through the form: outcomes, call-back time, questions, notes, save."""
