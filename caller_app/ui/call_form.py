@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from caller_app.domain.models import Answer, Outcome, Script
-from caller_app.ui.keymap import outcome_keys
+from caller_app.ui.keymap import DIGITS, outcome_keys
 from caller_app.ui.outcome_bar import OutcomeBar
 from caller_app.ui.resources import icon
 from caller_app.ui.survey_form import SurveyForm
@@ -66,6 +66,7 @@ class CallForm(QWidget):
         self.notes.textChanged.connect(self._limit_notes)
 
         self.hint = QLabel()
+        self._set_hint(len(DIGITS))  # until the script says how many outcomes there are
         self.hint.setObjectName("hint")
         self.undo = QPushButton(icon("undo"), self.tr("Undo last"))
         self.undo.setToolTip(self.tr("Undo the last outcome (Ctrl+Z)"))
@@ -100,9 +101,13 @@ class CallForm(QWidget):
     def set_script(self, script: Script) -> None:
         self.outcomes.set_outcomes(script.outcomes)
         self.survey.set_questions(script.questions)
+        self._set_hint(len(self.outcomes.buttons))
+
+    def _set_hint(self, outcomes: int) -> None:
+        """Name the keys that exist: "keys 1–6" for six outcomes, not "1–9, 0"."""
         self.hint.setText(
             self.tr("Choose an outcome ({keys}), then Ctrl+Enter").format(
-                keys=outcome_keys(len(self.outcomes.buttons))
+                keys=outcome_keys(outcomes)
             )
         )
         self.hint.setToolTip(self.tr("Press F1 to see all the keys"))

@@ -73,7 +73,9 @@ class ShortcutSheet(QDialog):
 
     def rows(self) -> list[tuple[str, str, str]]:
         """What the sheet shows, as text: (keys, what it does, where)."""
-        return [
-            tuple(self.table.item(r, c).text() for c in range(3))  # type: ignore[misc]
-            for r in range(self.table.rowCount())
-        ]
+        rows: list[tuple[str, str, str]] = []
+        for r in range(self.table.rowCount()):
+            cells = [self.table.item(r, c) for c in range(3)]
+            keys, does, where = (cell.text() if cell is not None else "" for cell in cells)
+            rows.append((keys, does, where))
+        return rows

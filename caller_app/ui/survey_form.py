@@ -96,9 +96,9 @@ class QuestionBox(QFrame):
             place(self.text)
         if isinstance(layout, QHBoxLayout):
             layout.addStretch(1)
-        for button in self.options():
-            button.setProperty(SURVEY_OPTION, True)
-            button.installEventFilter(self)
+        for answer_button in self.options():
+            answer_button.setProperty(SURVEY_OPTION, True)
+            answer_button.installEventFilter(self)
 
     def answer(self) -> Answer | None:
         if self.group is not None:
