@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QKeyEvent
+from PySide6.QtGui import QDesktopServices, QImage, QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from caller_app.app import CallerCore
@@ -288,3 +288,40 @@ def test_the_sheet_opens_once_and_closes_with_escape(qtbot, rig: Rig):
     qtbot.keyClick(focused(), K.Key_Escape)
     assert not sheet.isVisible()
     assert screen.card.contact is not None
+
+
+def _differing_pixels(a: QImage, b: QImage) -> int:
+    assert a.size() == b.size()
+    return sum(a.pixel(x, y) != b.pixel(x, y) for y in range(a.height()) for x in range(a.width()))
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("outcome", ["answered", "call_back"])
+def test_every_focusable_widget_shows_a_focus_ring(qtbot, qapp, rig: Rig, theme, outcome):
+    """Focused vs not focused, the same widget must look clearly different: at least a
+    ring's worth of pixels (half its outline), so a text cursor alone does not count."""
+    from caller_app.ui.theme import apply_theme
+
+    screen = rig.screen
+    apply_theme(qapp, theme)
+    try:
+        screen.form.outcomes.choose(outcome)
+        widgets = [w for w in screen.focus_order() if w.isVisible() and w.isEnabled()]
+        assert screen.form.outcomes.buttons[0] in widgets
+        assert any(w.property("surveyOption") for w in widgets)
+        assert (screen.form.callback in widgets) is (outcome == "call_back")
+        elsewhere = screen.form.outcomes.buttons[-1]
+        faint = []
+        for widget in widgets:
+            away = screen.form.outcomes.buttons[0] if widget is elsewhere else elsewhere
+            away.setFocus()
+            qtbot.waitUntil(lambda away=away: QApplication.focusWidget() is away)
+            plain = widget.grab().toImage()
+            widget.setFocus()
+            qtbot.waitUntil(lambda widget=widget: QApplication.focusWidget() is widget)
+            ringed = widget.grab().toImage()
+            if _differing_pixels(plain, ringed) < widget.width() + widget.height():
+                faint.append(f"{type(widget).__name__} {widget.accessibleName() or widget.text()}")
+        assert faint == [], "\n".join(faint)
+    finally:
+        qapp.setStyleSheet("")
