@@ -325,3 +325,12 @@ def test_every_focusable_widget_shows_a_focus_ring(qtbot, qapp, rig: Rig, theme,
         assert faint == [], "\n".join(faint)
     finally:
         qapp.setStyleSheet("")
+
+
+def test_the_readme_lists_every_key_of_the_table():
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Keyboard", 1)[1].split("\n## ", 1)[0]
+    shown = {"Left": "←", "Up": "↑", "Right": "→", "Down": "↓", "Return": "Enter"}
+    for binding in BINDINGS:
+        key = binding.keys[0].replace("Return", "Enter")
+        assert f"`{shown.get(key, key)}`" in section, binding
