@@ -170,7 +170,8 @@ BINDINGS: tuple[Binding, ...] = (
     ),
     Binding(("Ctrl+Z",), Action.UNDO, NOT_TYPING, "Ctrl+Z", "Undo or correct the last call"),
     Binding(("F1",), Action.HELP, ANYWHERE, "F1", "Show these keys"),
-    Binding(("?",), Action.HELP, NOT_TYPING, "?", "Show these keys"),
+    # "?" is Shift+/ on many keyboards; some platforms report the Shift, some do not.
+    Binding(("?", "Shift+?"), Action.HELP, NOT_TYPING, "?", "Show these keys"),
     Binding(
         ("Tab", "Shift+Tab"),
         Action.NEXT_FIELD,

@@ -186,14 +186,16 @@ TABLE = [
     ("notes", K.Key_F1, NONE, {"sheet": True}),
     ("outcome button", K.Key_Question, NONE, {"sheet": True}),
     ("single answer", K.Key_Question, NONE, {"sheet": True}),
+    ("dial button", K.Key_Question, M.ShiftModifier, {"sheet": True}),  # Shift+/ as typed
     ("notes", K.Key_Question, NONE, {"notes": "?"}),
+    ("notes", K.Key_Question, M.ShiftModifier, {"notes": "?"}),
     ("free-text answer", K.Key_Question, NONE, {"answers": {"say": "?"}}),
 ]
 
 
 def _id(row: tuple) -> str:
     target, key, modifiers, _ = row
-    prefix = "Alt+" if modifiers == ALT else "Ctrl+" if modifiers == CTRL else ""
+    prefix = {ALT: "Alt+", CTRL: "Ctrl+", M.ShiftModifier: "Shift+"}.get(modifiers, "")
     return f"{target}-{prefix}{key.name.removeprefix('Key_')}"
 
 
