@@ -6,6 +6,7 @@ import datetime as dt
 
 from PySide6.QtCore import QDateTime, Qt, QTime, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QDateTimeEdit,
     QFormLayout,
     QFrame,
@@ -146,6 +147,10 @@ class CallForm(QWidget):
         return when.astimezone(dt.UTC)
 
     def _on_outcome(self, outcome: Outcome | None) -> None:
+        focus = QApplication.focusWidget()
+        in_hiding = focus is not None and (  # an answer or the time, about to be hidden
+            self.survey_area.isAncestorOf(focus) or self.callback_row.isAncestorOf(focus)
+        )
         self.save.setEnabled(outcome is not None)
         reached = bool(outcome and outcome.reached) and bool(self.survey.boxes)
         self.survey_area.setVisible(reached)
@@ -161,6 +166,8 @@ class CallForm(QWidget):
             first = self.survey.first_control()
             if first is not None:
                 first.setFocus()  # keyboard users go straight on to the questions
+        elif in_hiding:
+            self.outcomes.focus_choice()  # not wherever Qt sends it (the notes, say)
 
     def _limit_notes(self) -> None:
         if len(self.notes.toPlainText()) > MAX_NOTES:
