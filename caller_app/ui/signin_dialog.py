@@ -79,7 +79,6 @@ class SignInDialog(QDialog):
         form.addRow(self.tr("&Username:"), self.username)
         form.addRow(self.tr("&Password:"), self.password)
         form.addRow("", self.remember)
-        form.addRow("", self.no_keyring)
 
         self.error = QLabel()
         self.error.setObjectName("error")
@@ -106,6 +105,7 @@ class SignInDialog(QDialog):
         layout.addWidget(hint)
         layout.addSpacing(6)
         layout.addLayout(form)
+        layout.addWidget(self.no_keyring)  # under "Remember me" (in the form it was clipped)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 

@@ -148,6 +148,10 @@ def test_no_keyring_is_said_near_remember_me(qtbot, persistent, make_launcher, t
         assert dialog.no_keyring.isVisible() is (not persistent)
         if not persistent:
             assert "sign in again next time" in dialog.no_keyring.text()
+            below = dialog.no_keyring.mapTo(dialog, dialog.no_keyring.rect().topLeft()).y()
+            remember = dialog.remember.mapTo(dialog, dialog.remember.rect().bottomLeft()).y()
+            assert 0 <= below - remember < 30  # right under "Remember me"
+            assert dialog.no_keyring.height() >= 2 * dialog.fontMetrics().height() - 4
     finally:
         if not persistent:
             keyring.set_keyring(previous)
