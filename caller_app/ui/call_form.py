@@ -6,6 +6,7 @@ import datetime as dt
 
 from PySide6.QtCore import QDateTime, Qt, QTime, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QDateTimeEdit,
     QFormLayout,
     QFrame,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from caller_app.domain.models import Answer, Outcome, Script
+from caller_app.ui.keymap import DIGITS, outcome_keys
 from caller_app.ui.outcome_bar import OutcomeBar
 from caller_app.ui.resources import icon
 from caller_app.ui.survey_form import SurveyForm
@@ -64,7 +66,8 @@ class CallForm(QWidget):
         self.notes.setMaximumHeight(90)
         self.notes.textChanged.connect(self._limit_notes)
 
-        self.hint = QLabel(self.tr("Choose an outcome (keys 1–9, 0), then Ctrl+Enter"))
+        self.hint = QLabel()
+        self._set_hint(len(DIGITS))  # until the script says how many outcomes there are
         self.hint.setObjectName("hint")
         self.undo = QPushButton(icon("undo"), self.tr("Undo last"))
         self.undo.setToolTip(self.tr("Undo the last outcome (Ctrl+Z)"))
@@ -99,6 +102,16 @@ class CallForm(QWidget):
     def set_script(self, script: Script) -> None:
         self.outcomes.set_outcomes(script.outcomes)
         self.survey.set_questions(script.questions)
+        self._set_hint(len(self.outcomes.buttons))
+
+    def _set_hint(self, outcomes: int) -> None:
+        """Name the keys that exist: "keys 1–6" for six outcomes, not "1–9, 0"."""
+        self.hint.setText(
+            self.tr("Choose an outcome ({keys}), then Ctrl+Enter").format(
+                keys=outcome_keys(outcomes)
+            )
+        )
+        self.hint.setToolTip(self.tr("Press F1 to see all the keys"))
 
     def focus_order(self) -> list[QWidget]:
         """Tab order through the form: outcomes, call-back time, questions, notes, save."""
@@ -138,6 +151,10 @@ class CallForm(QWidget):
         return when.astimezone(dt.UTC)
 
     def _on_outcome(self, outcome: Outcome | None) -> None:
+        focus = QApplication.focusWidget()
+        in_hiding = focus is not None and (  # an answer or the time, about to be hidden
+            self.survey_area.isAncestorOf(focus) or self.callback_row.isAncestorOf(focus)
+        )
         self.save.setEnabled(outcome is not None)
         reached = bool(outcome and outcome.reached) and bool(self.survey.boxes)
         self.survey_area.setVisible(reached)
@@ -153,6 +170,8 @@ class CallForm(QWidget):
             first = self.survey.first_control()
             if first is not None:
                 first.setFocus()  # keyboard users go straight on to the questions
+        elif in_hiding:
+            self.outcomes.focus_choice()  # not wherever Qt sends it (the notes, say)
 
     def _limit_notes(self) -> None:
         if len(self.notes.toPlainText()) > MAX_NOTES:

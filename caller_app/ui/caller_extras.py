@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from caller_app.domain.models import Contact, Result, Script
 from caller_app.ui.break_screen import BreakScreen
 from caller_app.ui.call_form import CallForm
+from caller_app.ui.keymap import Action, key_of
 from caller_app.ui.practice_banner import PracticeBanner
 from caller_app.ui.resources import icon
 from caller_app.ui.session_list import SessionListDialog
@@ -33,9 +34,9 @@ from caller_app.ui.session_list import SessionListDialog
 if TYPE_CHECKING:
     from caller_app.ui.caller_screen import CallerScreen
 
-SKIP_KEY = "Ctrl+K"
-BREAK_KEY = "Ctrl+B"
-SESSION_KEY = "Ctrl+H"
+SKIP_KEY = key_of(Action.SKIP)
+BREAK_KEY = key_of(Action.BREAK)
+SESSION_KEY = key_of(Action.SESSION)
 
 
 def fill_form(form: CallForm, result: Result) -> None:

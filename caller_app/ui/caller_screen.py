@@ -13,14 +13,10 @@ from itertools import pairwise
 from PySide6.QtCore import Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QApplication,
     QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QSplitter,
     QStackedWidget,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -29,11 +25,12 @@ from caller_app.domain.models import Contact, Script, SessionStats, TeamProgress
 from caller_app.ui.call_form import CallForm
 from caller_app.ui.caller_extras import CallerExtras
 from caller_app.ui.contact_card import CallTimer, ContactCard
+from caller_app.ui.key_router import KeyRouter
+from caller_app.ui.keymap import Action, outcome_keys
 from caller_app.ui.progress_panel import ProgressPanel
 from caller_app.ui.script_panel import ScriptPanel
+from caller_app.ui.shortcut_sheet import ShortcutSheet
 from caller_app.ui.viewmodels import CallerViewModel
-
-TEXT_INPUTS = (QLineEdit, QPlainTextEdit, QTextEdit)
 
 
 class CallerScreen(QWidget):
@@ -87,13 +84,24 @@ class CallerScreen(QWidget):
         self.form.save_requested.connect(self.save)
         self.form.undo_requested.connect(self.undo)
         self.timer.ticked.connect(self.card.set_seconds)
-        self._shortcut("D", self.dial)
-        self._shortcut("Ctrl+Shift+C", self.copy_number)
-        for key in ("Ctrl+Return", "Ctrl+Enter"):
-            self._shortcut(key, self.save)
-        for key in ("Return", "Enter"):
-            self._shortcut(key, self._enter)
-        self._shortcut(QKeySequence.StandardKey.Undo, self.undo)
+        self.sheet: ShortcutSheet | None = None
+        # Every key of the key model (caller_app.ui.keymap), decided by where the focus is.
+        self.keys = KeyRouter(
+            self,
+            {
+                Action.OUTCOME: self.form.outcomes.choose_index,
+                Action.ANSWER: lambda n: self.form.survey.answer_focused(
+                    n, QApplication.focusWidget()
+                ),
+                Action.DIAL: self.dial,
+                Action.COPY: self.copy_number,
+                Action.SAVE: self.save,
+                Action.UNDO: self.undo,
+                Action.NOTES: lambda: self.form.notes.setFocus(Qt.FocusReason.ShortcutFocusReason),
+                Action.OUTCOMES: self.form.outcomes.focus_choice,
+                Action.HELP: self.show_keys,
+            },
+        )
 
         model.script_changed.connect(self.set_script)
         model.contact_changed.connect(self.show_contact)
@@ -197,12 +205,14 @@ class CallerScreen(QWidget):
             QGuiApplication.clipboard().setText(contact.phone)
             self.message.setText(self.tr("Number copied."))
 
-    def _enter(self) -> None:
-        """Enter saves, except in a text field (a note or a free-text answer)."""
-        focus = QApplication.focusWidget()
-        if isinstance(focus, TEXT_INPUTS) and not isinstance(focus.parent(), QAbstractSpinBox):
-            return
-        self.save()
+    @Slot()
+    def show_keys(self) -> None:
+        """The shortcut sheet (F1, or ? when not typing); one at a time."""
+        if self.sheet is None:
+            self.sheet = ShortcutSheet(self)
+        self.sheet.show()
+        self.sheet.raise_()
+        self.sheet.activateWindow()
 
     @Slot()
     def save(self) -> None:
@@ -211,7 +221,11 @@ class CallerScreen(QWidget):
         if contact is None:
             return
         if outcome is None:
-            self.message.setText(self.tr("Choose an outcome first (keys 1–9, 0)."))
+            self.message.setText(
+                self.tr("Choose an outcome first ({keys}).").format(
+                    keys=outcome_keys(len(self.form.outcomes.buttons))
+                )
+            )
             return
         self.timer.stop()
         self.model.record(

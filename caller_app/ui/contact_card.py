@@ -107,9 +107,10 @@ class ContactCard(QFrame):
         self.timer_label.setAccessibleName(self.tr("Call timer"))
         self.timer_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
 
-        self.dial = QPushButton(icon("dial"), self.tr("&Dial"))
+        # No "&" mnemonic: Alt+D is the key model's (caller_app.ui.keymap), so it fires once.
+        self.dial = QPushButton(icon("dial"), self.tr("Dial"))
         self.dial.setObjectName("dial")
-        self.dial.setToolTip(self.tr("Call with your phone app (D)"))
+        self.dial.setToolTip(self.tr("Call with your phone app (D, or Alt+D)"))
         self.dial.setAccessibleName(self.tr("Dial"))
         self.dial.setAccessibleDescription(
             self.tr("Opens the number in your phone app and starts the call timer")

@@ -105,7 +105,7 @@ class Launcher(QObject):
 
     def ask_sign_in(self, message: str = "") -> None:
         url = self.server_url or self.core.last_server_url() or ""
-        model = SignInModel(self._sign_in)
+        model = SignInModel(self._sign_in, self.core.credentials.persistent)
         dialog = SignInDialog(model, url, self.core.last_username() or "")
         if message:
             dialog.error.setText(message)

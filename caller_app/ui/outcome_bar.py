@@ -1,20 +1,20 @@
 """Outcome buttons in the script's order with keys 1-9 then 0.
 
-A bare digit works while no text field has focus (text fields claim printable keys
-first, so typing a note never records an outcome); Alt+digit works everywhere.
+The keys themselves are the key model's (`caller_app.ui.keymap`, routed by the caller
+screen): a bare digit outside text fields and the survey, Alt+digit everywhere.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
 from caller_app.domain.models import Outcome
+from caller_app.ui.keymap import DIGITS
 
-KEYS = "1234567890"
+KEYS = DIGITS
 COLUMNS = 2
 
 
@@ -30,12 +30,6 @@ class OutcomeBar(QWidget):
         # the keyboard could not reach every outcome. We keep one checked ourselves.
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
-        self._shortcuts: list[QShortcut] = []
-        for index, key in enumerate(KEYS):
-            for sequence in (key, f"Alt+{key}"):
-                shortcut = QShortcut(QKeySequence(sequence), self)
-                shortcut.activated.connect(lambda i=index: self.choose_index(i))
-                self._shortcuts.append(shortcut)
 
     def set_outcomes(self, outcomes: Sequence[Outcome]) -> None:
         for button in self.buttons:
@@ -69,6 +63,13 @@ class OutcomeBar(QWidget):
     def selected(self) -> Outcome | None:
         index = next((i for i, b in enumerate(self.buttons) if b.isChecked()), -1)
         return self.outcomes[index] if index >= 0 else None
+
+    def focus_choice(self) -> None:
+        """The focus to the chosen outcome, or the first: the way back from the notes."""
+        chosen = next((b for b in self.buttons if b.isChecked()), None)
+        target = chosen or (self.buttons[0] if self.buttons else None)
+        if target is not None and self.isEnabled():
+            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def clear(self) -> None:
         for button in self.buttons:

@@ -2,7 +2,12 @@
 
 The focus starts in the username field, Tab moves to the password, Enter signs in.
 Signing in runs off the GUI thread (in the view model); errors come back as one
-plain sentence shown above the buttons.
+plain sentence shown above the buttons, and the focus goes to the field to fix.
+
+Enter must always mean "Sign in", also after a failure: Sign in is the only default
+button (Cancel is never auto-default, so focusing it cannot steal Enter), and while
+signing in nothing focusable is disabled (fields turn read-only), so the focus is
+never pushed onto Cancel.
 """
 
 from __future__ import annotations
@@ -59,6 +64,15 @@ class SignInDialog(QDialog):
         self.remember.setAccessibleDescription(
             self.tr("Keeps you signed in, using the system keyring")
         )
+        self.no_keyring = QLabel(
+            self.tr(
+                "This computer has no safe place to keep your sign-in, "
+                "so you will need to sign in again next time."
+            )
+        )
+        self.no_keyring.setObjectName("hint")
+        self.no_keyring.setWordWrap(True)
+        self.no_keyring.setVisible(not model.keeps_sign_in)
 
         form = QFormLayout()
         form.addRow(self.tr("&Server:"), self.server)
@@ -79,6 +93,9 @@ class SignInDialog(QDialog):
         self.sign_in_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.sign_in_button.setText(self.tr("Sign in"))
         self.sign_in_button.setDefault(True)
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAutoDefault(False)  # focused, it would take over Enter
+        cancel.setDefault(False)
         self.sign_in_button.setAccessibleDescription(self.tr("Signs in with these details"))
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
@@ -88,6 +105,7 @@ class SignInDialog(QDialog):
         layout.addWidget(hint)
         layout.addSpacing(6)
         layout.addLayout(form)
+        layout.addWidget(self.no_keyring)  # under "Remember me" (in the form it was clipped)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
@@ -123,17 +141,24 @@ class SignInDialog(QDialog):
 
     @Slot(bool)
     def _on_busy(self, busy: bool) -> None:
-        self.sign_in_button.setEnabled(not busy)
+        """Read-only rather than disabled: a disabled field loses the focus to Cancel.
+        A second Enter meanwhile is ignored by the model (it is busy)."""
         self.sign_in_button.setText(self.tr("Signing in…") if busy else self.tr("Sign in"))
-        for field in (self.server, self.username, self.password, self.remember):
-            field.setEnabled(not busy)
+        self.sign_in_button.setAccessibleDescription(
+            self.tr("Signing in, please wait") if busy else self.tr("Signs in with these details")
+        )
+        for field in (self.server, self.username, self.password):
+            field.setReadOnly(busy)
+        if busy:
+            self.error.hide()
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self.error.setText(message)
         self.error.show()
-        self.password.selectAll()
-        self.password.setFocus()
+        field = self.server if self.model.field_to_fix == "server" else self.password
+        field.selectAll()
+        field.setFocus()
 
     @Slot(object)
     def _on_succeeded(self, _result: object) -> None:

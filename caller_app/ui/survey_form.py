@@ -2,13 +2,18 @@
 
 Only shown for "reached" outcomes. Unanswered questions are left out of the answers,
 so the volunteer never has to fill in what the contact would not say.
+
+Keys (from the key model, `caller_app.ui.keymap`): with the focus on an answer, a
+digit answers that question (a scale's value, else the answer's number) and the
+arrows choose the previous or next answer of the same question.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -25,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from caller_app.domain.contract import CLOSED_KINDS, QuestionKind
 from caller_app.domain.models import Answer, Question
+from caller_app.ui.keymap import DIGITS, SURVEY_OPTION, Action, Where, resolve
 
 MAX_TEXT_ANSWER = 2000
 GRID_COLUMNS = 2
@@ -90,6 +96,9 @@ class QuestionBox(QFrame):
             place(self.text)
         if isinstance(layout, QHBoxLayout):
             layout.addStretch(1)
+        for answer_button in self.options():
+            answer_button.setProperty(SURVEY_OPTION, True)
+            answer_button.installEventFilter(self)
 
     def answer(self) -> Answer | None:
         if self.group is not None:
@@ -121,6 +130,56 @@ class QuestionBox(QFrame):
 
     def options(self) -> list[QAbstractButton]:
         return list(self.group.buttons()) if self.group is not None else list(self.checks)
+
+    def choose_number(self, number: int) -> bool:
+        """Answer by key: `number` is the key's place in 1-9, 0. A scale takes the
+        option written as that digit when there is one; otherwise the option at that
+        place is chosen (a multi-choice answer is ticked or unticked). The focus
+        follows, so the volunteer sees what was answered. False when out of range."""
+        options = self.options()
+        index = number
+        if self.question.kind == QuestionKind.SCALE:
+            texts = [b.text().strip() for b in options]
+            digit = DIGITS[number]
+            if digit in texts:
+                index = texts.index(digit)
+        if not 0 <= index < len(options):
+            return False
+        button = options[index]
+        if self.group is not None:
+            button.setChecked(True)
+        else:
+            button.toggle()
+        button.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return True
+
+    def step(self, button: QAbstractButton, delta: int) -> None:
+        """Arrow keys: the previous/next answer; in a single-choice or scale question
+        it is also chosen (a tick box is only focused: Space ticks it)."""
+        options = self.options()
+        index = options.index(button) + delta
+        if 0 <= index < len(options):
+            target = options[index]
+            target.setFocus(Qt.FocusReason.TabFocusReason)
+            if self.group is not None:
+                target.setChecked(True)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and isinstance(watched, QAbstractButton)
+            and watched in self.options()
+        ):
+            modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            key = QKeySequence(QKeyCombination(modifiers, Qt.Key(event.key()))).toString(
+                QKeySequence.SequenceFormat.PortableText
+            )
+            found = resolve(Where.SURVEY, key)
+            if found is not None and found[0] in (Action.PREVIOUS_ANSWER, Action.NEXT_ANSWER):
+                self.step(watched, -1 if found[0] is Action.PREVIOUS_ANSWER else 1)
+                return True
+        return super().eventFilter(watched, event)
 
 
 class SurveyForm(QWidget):
@@ -156,3 +215,8 @@ class SurveyForm(QWidget):
 
     def first_control(self) -> QWidget | None:
         return self.boxes[0].first_control() if self.boxes else None
+
+    def answer_focused(self, number: int, focus: QWidget | None) -> bool:
+        """A digit key with the focus on an answer: answer that answer's question."""
+        box = next((b for b in self.boxes if focus is not None and b.isAncestorOf(focus)), None)
+        return box.choose_number(number) if box is not None else False

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
+from caller_app.api.errors import BadServerUrl, Offline, ProtocolError
 from caller_app.domain.calling_hours import CallingWindow
 from caller_app.domain.contract import SKIPS_PER_HOUR
 from caller_app.domain.errors import ExpectedFailure
@@ -65,18 +66,30 @@ def error_sentence(exc: BaseException) -> str:
     )
 
 
+def field_to_fix(exc: BaseException) -> str:
+    """Which sign-in field a failure asks the volunteer to fix: "server" when the
+    address led nowhere useful, else "password" (wrong details, too many tries)."""
+    return "server" if isinstance(exc, Offline | BadServerUrl | ProtocolError) else "password"
+
+
 class SignInModel(QObject):
-    """Asks `start_sign_in` to sign in (off the GUI thread) and says how it went."""
+    """Asks `start_sign_in` to sign in (off the GUI thread) and says how it went.
+
+    `keeps_sign_in` is False where no OS keyring exists, so "Remember me" cannot
+    outlive this run (the launcher asks `Credentials.persistent`); after a failure,
+    `field_to_fix` names the field the dialog should put the focus in."""
 
     busy_changed = Signal(bool)
     failed = Signal(str)
     succeeded = Signal(object)
 
-    def __init__(self, start_sign_in: StartSignIn) -> None:
+    def __init__(self, start_sign_in: StartSignIn, keeps_sign_in: bool = True) -> None:
         super().__init__()
         self._start = start_sign_in
+        self.keeps_sign_in = keeps_sign_in
         self.busy = False
         self.result: Any = None
+        self.field_to_fix = "password"
 
     def sign_in(self, url: str, username: str, password: str, remember: bool) -> None:
         if self.busy:
@@ -96,6 +109,7 @@ class SignInModel(QObject):
 
     @Slot(object)
     def _on_error(self, exc: BaseException) -> None:
+        self.field_to_fix = field_to_fix(exc)
         self._set_busy(False)
         self.failed.emit(error_sentence(exc))
 

@@ -125,22 +125,12 @@ def test_call_form_callback_and_survey(qtbot, script):
     assert form.survey.answers() == {}
 
 
-def test_outcome_digits_skip_text_fields(qtbot, script):
+def test_outcome_clicks_keep_one_choice(qtbot, script):
+    """(The outcome keys are the caller screen's: tests/app/ui/test_keymap.py.)"""
     form = CallForm()
     qtbot.addWidget(form)
     form.set_script(script)
-    with qtbot.waitActive(form):
-        form.show()
-        form.activateWindow()
-    form.outcomes.buttons[0].setFocus()
-    qtbot.keyClick(form.outcomes.buttons[0], Qt.Key.Key_2)
-    assert form.selected().code == "not_home"
-    form.notes.setFocus()
-    qtbot.keyClick(form.notes, Qt.Key.Key_5)
-    assert form.selected().code == "not_home"
-    assert form.notes.toPlainText() == "5"
-    qtbot.keyClick(form.notes, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
-    assert form.selected().code == "busy"
+    form.show()
     for _ in range(2):  # a click chooses; a second click keeps the choice
         qtbot.mouseClick(form.outcomes.buttons[4], Qt.MouseButton.LeftButton)
         assert form.selected().code == "wrong_number"
