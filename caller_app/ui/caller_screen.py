@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from caller_app.domain.models import Contact, Script, SessionStats, TeamProgress
 from caller_app.ui.call_form import CallForm
 from caller_app.ui.contact_card import CallTimer, ContactCard
+from caller_app.ui.empty_screen import clear_screen, no_phone_app
 from caller_app.ui.progress_panel import ProgressPanel
 from caller_app.ui.script_panel import ScriptPanel
 from caller_app.ui.viewmodels import CallerViewModel
@@ -39,7 +40,7 @@ class CallerScreen(QWidget):
     def __init__(self, model: CallerViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.timer = CallTimer(self)
+        self.timer = CallTimer(self, model.now)
 
         self.card = ContactCard()
         self.empty = QLabel()
@@ -54,6 +55,8 @@ class CallerScreen(QWidget):
         self.progress = ProgressPanel(model.campaign.target_contacts_per_hour)
         self.script = ScriptPanel()
         self.form = CallForm()
+        campaign = model.campaign
+        self.form.set_campaign(campaign.calling_hours, campaign.timezone, model.now)
         self.message = QLabel()
         self.message.setObjectName("notice")
         self.message.setWordWrap(True)
@@ -86,6 +89,7 @@ class CallerScreen(QWidget):
         self.form.save_requested.connect(self.save)
         self.form.undo_requested.connect(self.undo)
         self.timer.ticked.connect(self.card.set_seconds)
+        self.form.outcomes.selected_changed.connect(self._outcome_chosen)
         self._shortcut("D", self.dial)
         self._shortcut("Ctrl+Shift+C", self.copy_number)
         for key in ("Ctrl+Return", "Ctrl+Enter"):
@@ -146,7 +150,8 @@ class CallerScreen(QWidget):
     def show_contact(self, contact: Contact | None) -> None:
         if contact is None:
             self.card.contact = None
-            self.timer.stop()
+            self.timer.reset()
+            clear_screen(self)  # nothing of the last contact is left on screen
             self.form.setEnabled(False)
             self.show_empty(self.model.empty_reason())
             return
@@ -157,7 +162,7 @@ class CallerScreen(QWidget):
         self.script.show_intro(self.model.placeholder_values(contact))
         self.form.reset()
         self.form.setEnabled(True)
-        self.timer.restart()
+        self.timer.reset()  # the call starts at Dial (or the first outcome chosen)
         self.card.dial.setFocus()
 
     @Slot(str)
@@ -182,8 +187,16 @@ class CallerScreen(QWidget):
         contact = self.card.contact
         if contact is None:
             return
-        QDesktopServices.openUrl(QUrl(f"tel:{contact.phone}"))
-        self.timer.restart()
+        self.timer.start()
+        if not QDesktopServices.openUrl(QUrl(f"tel:{contact.phone}")):
+            QGuiApplication.clipboard().setText(contact.phone)  # dial it by hand instead
+            self.message.setText(no_phone_app(contact.phone))
+
+    @Slot(object)
+    def _outcome_chosen(self, outcome: object) -> None:
+        """Without Dial, the call counts from the first outcome chosen."""
+        if outcome is not None and self.card.contact is not None:
+            self.timer.start()
 
     @Slot()
     def copy_number(self) -> None:
@@ -208,6 +221,11 @@ class CallerScreen(QWidget):
         if outcome is None:
             self.message.setText(self.tr("Choose an outcome first (keys 1–9, 0)."))
             return
+        refusal = self.form.callback_refusal()
+        if refusal is not None:
+            self.message.setText(refusal)  # nothing is saved until the time is possible
+            return
+        self.timer.start()  # no-op once the call has started
         self.timer.stop()
         self.model.record(
             contact,
@@ -215,7 +233,7 @@ class CallerScreen(QWidget):
             answers=self.form.answers(),
             notes=self.form.notes_text(),
             callback_at=self.form.callback_at(),
-            started_at=self.timer.started_at,
+            started_at=self.timer.started_at or self.model.now(),
             duration_s=self.timer.seconds(),
         )
 

@@ -7,9 +7,9 @@ Every text from the server goes into a plain-text label, so a name like
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -35,29 +35,54 @@ def plain_label(text: str = "", object_name: str = "") -> QLabel:
 
 
 class CallTimer(QObject):
-    """Seconds since the contact appeared or since Dial, whichever came last."""
+    """How long the call has lasted: from Dial (or the first outcome chosen, when the
+    volunteer dialled some other way) until the save, on the app's clock.
+
+    Not from when the contact appeared: reading the card is not talk time, and the
+    stored `duration_s` is this number."""
 
     ticked = Signal(int)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, clock: Callable[[], dt.datetime] | None = None
+    ) -> None:
         super().__init__(parent)
-        self._elapsed = QElapsedTimer()
-        self.started_at = dt.datetime.now(dt.UTC)
+        self._clock: Callable[[], dt.datetime] = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.started_at: dt.datetime | None = None  # None until the call starts
+        self._ended_at: dt.datetime | None = None
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(lambda: self.ticked.emit(self.seconds()))
 
-    def restart(self) -> None:
-        self.started_at = dt.datetime.now(dt.UTC)
-        self._elapsed.start()
+    @property
+    def running(self) -> bool:
+        return self.started_at is not None and self._ended_at is None
+
+    def reset(self) -> None:
+        """A new contact: no call yet (0:00, not counting)."""
+        self._tick.stop()
+        self.started_at = self._ended_at = None
+        self.ticked.emit(0)
+
+    def start(self) -> None:
+        """The call starts now, unless it already has (a second Dial keeps counting)."""
+        if self.started_at is not None and self._ended_at is None:
+            return
+        self.started_at, self._ended_at = self._clock(), None
         self._tick.start()
         self.ticked.emit(0)
 
     def stop(self) -> None:
+        """The call ended: `seconds()` stays at its length."""
         self._tick.stop()
+        if self.started_at is not None and self._ended_at is None:
+            self._ended_at = self._clock()
 
     def seconds(self) -> int:
-        return int(self._elapsed.elapsed() / 1000) if self._elapsed.isValid() else 0
+        if self.started_at is None:
+            return 0
+        end = self._ended_at or self._clock()
+        return max(0, int((end - self.started_at).total_seconds()))
 
 
 class ContactCard(QFrame):

@@ -153,6 +153,10 @@ class CallerViewModel(QObject):
             self._update_empty_reason()
 
     # --- for the widgets ---
+    def now(self) -> dt.datetime:
+        """The app's wall clock (the core's): call timer and call-back times use it."""
+        return self.core.clock()
+
     def placeholder_values(self, contact: Contact) -> dict[str, str]:
         script = self.script
         # Imported columns first, so a column named like a built-in cannot replace it.

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QWidget
 
 from caller_app.domain.models import Connectivity, SessionStats, SyncStatus, TeamProgress
+from caller_app.domain.callbacks import QuickChoice
 from caller_app.ui.call_form import CallForm
 from caller_app.ui.campaign_picker import CampaignPicker, choose_campaign
 from caller_app.ui.contact_card import ContactCard
@@ -115,11 +116,15 @@ def test_call_form_callback_and_survey(qtbot, script):
     }
     assert form.callback_at() is None
     form.outcomes.choose("call_back")
-    assert form.callback_row.isVisible()
+    assert form.callback.isVisible()
+    assert form.callback_at() is None  # no time chosen yet: nothing silently assumed
+    assert form.callback_refusal() is not None
+    form.callback.buttons[QuickChoice.TOMORROW_EVENING].click()
     when = form.callback_at()
     assert when is not None
     assert when.tzinfo is not None
     assert when > dt.datetime.now(dt.UTC)
+    assert form.callback_refusal() is None
     form.reset()
     assert form.selected() is None
     assert form.survey.answers() == {}
