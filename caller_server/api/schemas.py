@@ -230,6 +230,10 @@ class BatchOut(BaseModel):
         | None
     )
     opens_at: TsOut | None
+    # With `no_contacts`: when the first contact waiting for a retry comes back (null
+    # when none waits) and how many wait, so the app can say "2 come back at 19:42".
+    next_retry_at: TsOut | None = None
+    retries_waiting: int = 0
 
 
 class RenewOut(BaseModel):
