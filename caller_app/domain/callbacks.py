@@ -55,7 +55,7 @@ def evening_minute(hours: str) -> int:
         return EVENING
     if start < end:
         return min(max(EVENING, start), max(start, end - LAST_SLOT))
-    return EVENING if EVENING >= start else start  # across midnight ("18:00-02:00")
+    return EVENING if start <= EVENING else start  # across midnight ("18:00-02:00")
 
 
 def local_time(day: dt.date, minute: int, tz: str) -> dt.datetime:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from caller_app.api.errors import ApiError, Offline, ProtocolError, Rejected, SignedOut, Throttled
-from caller_app.domain.models import Rejection, Script, TeamProgress
+from caller_app.domain.models import Rejection, RetryWait, Script, TeamProgress
 from caller_app.store import Store
 
 from .policy import SyncPolicy
@@ -46,7 +46,7 @@ class SyncEvents(Protocol):
     def contacts_lost(self, count: int) -> None: ...
     def script_changed(self, script: Script) -> None: ...
     def progress_changed(self, progress: TeamProgress) -> None: ...
-    def out_of_contacts(self, reason: str, opens_at: dt.datetime | None) -> None: ...
+    def out_of_contacts(self, reason: str, when: dt.datetime | RetryWait | None) -> None: ...
     def attention_changed(self) -> None: ...
     def campaign_status(self, status: str) -> None: ...
 
@@ -259,8 +259,15 @@ class SyncSteps:
                 if lease.reason == RECOVERING:
                     self._after_restore(lease.opens_at)
                 log.info("no contacts for campaign=%d: %s", cid, lease.reason)
+                if lease.next_retry is not None:  # ask again as the first retry comes back
+                    wait = (lease.next_retry.at - self.clock()).total_seconds()
+                    retry = max(1.0, min(wait + 0.5, policy.empty_retry_s))
+                    self.schedule.later(Step.LEASE, retry)
                 if store.remaining(cid) == 0:
-                    self.events.out_of_contacts(lease.reason or "no_contacts", lease.opens_at)
+                    # for no_contacts the second value is the next retry (RetryWait | None)
+                    self.events.out_of_contacts(
+                        lease.reason or "no_contacts", lease.opens_at or lease.next_retry
+                    )
                 return
             added = store.add_batch(lease.batch_id, cid, end, lease.contacts)
             log.info("leased batch=%d with %d new contacts", lease.batch_id, added)

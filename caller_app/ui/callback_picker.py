@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTime, Signal
@@ -90,7 +91,9 @@ class CallbackPicker(QWidget):
         self.pick = QPushButton(self.tr("{key}  Pick a time…").format(key=PICK_KEY))
         self.pick.setAutoDefault(False)
         self.pick.setAccessibleName(self.tr("Pick a time"))
-        self.pick.setToolTip(self.tr("Choose the day and time yourself ({key})").format(key=PICK_KEY))
+        self.pick.setToolTip(
+            self.tr("Choose the day and time yourself ({key})").format(key=PICK_KEY)
+        )
         self.pick.clicked.connect(self.pick_time)
         grid.addWidget(self.pick, 1, 1)
 
@@ -123,7 +126,7 @@ class CallbackPicker(QWidget):
         for field in (self.day, self.time, *self.time.findChildren(QLineEdit)):
             field.installEventFilter(self._keep_keys)
         for choice, key in QUICK_KEYS.items():
-            self._shortcut(key, lambda c=choice: self.choose(c))
+            self._shortcut(key, partial(self.choose, choice))
         self._shortcut(PICK_KEY, self.pick_time)
 
         layout = QVBoxLayout(self)
@@ -218,7 +221,7 @@ class CallbackPicker(QWidget):
 
     # --- words ---
     def words(self, when: dt.datetime) -> str:
-        """"Thu 19:30 London time"."""
+        """ "Thu 19:30 London time"."""
         return self.tr("{when} {zone} time").format(
             when=callbacks.describe(when, self._tz, self._clock()), zone=zone_label(self._tz)
         )
@@ -276,7 +279,9 @@ class CallbackPicker(QWidget):
                 detail = self.tr("outside calling hours")
             button.setText(f"{key}  {label} · {detail}")
             button.setAccessibleName(f"{label}, {detail}")
-            button.setToolTip(self.tr("Saves the call with this call-back time ({key})").format(key=key))
+            button.setToolTip(
+                self.tr("Saves the call with this call-back time ({key})").format(key=key)
+            )
             button.setEnabled(offer is not None and offer.at is not None)
         self.zone.setText(self._zone_words())
         self.setToolTip("" if is_always(self._hours) else self._hours_words())

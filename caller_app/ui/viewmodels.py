@@ -31,6 +31,7 @@ from caller_app.domain.models import (
     SessionStats,
     SyncStatus,
 )
+from caller_app.ui.out_of_contacts import no_contacts_sentence
 from caller_app.ui.status_bar import smooth_status
 
 if TYPE_CHECKING:
@@ -492,9 +493,9 @@ class CallerViewModel(QObject):
             self._empty_reason = self.tr(
                 "You hold as many contacts as this campaign allows; finish these first."
             )
-        elif reason == "no_contacts":
-            self._empty_reason = self.tr(
-                "No more contacts for now: everyone on the list has been called. Thank you!"
+        elif reason == "no_contacts":  # all called, or some wait for a retry (and when)
+            self._empty_reason = no_contacts_sentence(
+                opens_at, window, self.campaign.timezone, self.core.clock()
             )
         elif reason:
             self._empty_reason = reason

@@ -159,6 +159,8 @@ class CampaignOut(BaseModel):
     max_attempts: int
     lease_minutes: int
     max_held_contacts: int
+    # Closed campaigns are not listed; a paused one is, so the app can say why it waits.
+    status: Literal["active", "paused"] = "active"
 
 
 class CampaignsOut(BaseModel):

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from caller_app.domain import calling_hours
 from caller_app.domain import callbacks as cb
+from caller_app.domain import calling_hours
 from caller_app.domain.callbacks import QuickChoice, Refusal
 
 UTC = dt.UTC
@@ -120,5 +120,5 @@ def test_refusals() -> None:
     assert cb.refusal(utc(2026, 11, 27, 8, 59), HOURS, LONDON, now) is Refusal.OUTSIDE_HOURS
     assert cb.refusal(utc(2026, 11, 27, 9, 0), HOURS, LONDON, now) is None
     assert cb.refusal(now + dt.timedelta(days=91), HOURS, LONDON, now) is Refusal.TOO_FAR
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="time zone"):
         cb.refusal(dt.datetime(2026, 11, 27, 9, 0), HOURS, LONDON, now)

@@ -7,8 +7,8 @@ import datetime as dt
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QWidget
 
-from caller_app.domain.models import Connectivity, SessionStats, SyncStatus, TeamProgress
 from caller_app.domain.callbacks import QuickChoice
+from caller_app.domain.models import Connectivity, SessionStats, SyncStatus, TeamProgress
 from caller_app.ui.call_form import CallForm
 from caller_app.ui.campaign_picker import CampaignPicker, choose_campaign
 from caller_app.ui.contact_card import ContactCard
@@ -196,7 +196,7 @@ def test_campaign_picker(qtbot, campaign):
     qtbot.addWidget(picker)
     picker.show()
     assert picker.selected() is campaign
-    assert "calling hours 09:00-21:00" in picker.list.item(0).text()
+    assert "calling hours 09:00–21:00 London time" in picker.list.item(0).text()
     qtbot.keyClick(picker.list, Qt.Key.Key_Down)
     with qtbot.waitSignal(picker.accepted):
         qtbot.keyClick(picker.list, Qt.Key.Key_Return)

@@ -75,7 +75,10 @@ def test_a_retry_outside_calling_hours_comes_back_when_they_open(
     _post(
         caller,
         result_payload(
-            batch["batch_id"], batch["contacts"][0]["id"], "call_back", callback_at=asked.isoformat()
+            batch["batch_id"],
+            batch["contacts"][0]["id"],
+            "call_back",
+            callback_at=asked.isoformat(),
         ),
     )
     empty = caller.lease(cid, 10)
