@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from caller_app.domain import callbacks
-from caller_app.domain.calling_hours import is_always, zone_label
 from caller_app.domain.callbacks import QuickChoice, Refusal
+from caller_app.domain.calling_hours import is_always, zone_label
 
 Clock = Callable[[], dt.datetime]
 DAYS_OFFERED = 14  # the day list: today and the next two weeks
@@ -53,7 +53,7 @@ class KeepTypingKeys(QObject):
     """Claims every printable key (digits, letters, Space) for the watched field, so no
     single-key shortcut of the window fires while the volunteer types there."""
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
             plain = not (event.modifiers() & ~_TYPING_MODIFIERS)
             text = event.text()

@@ -95,7 +95,7 @@ def test_the_quick_choices_name_the_campaign_zone(qtbot, tmp_path, campaign, scr
 
 def test_another_zone_is_named_and_its_evening_used(qtbot, tmp_path, campaign, script):
     new_york = dataclasses.replace(campaign, timezone="America/New_York")
-    screen, core, _ = open_screen(qtbot, tmp_path, new_york, script)  # 07:00 there: closed
+    screen, _, _ = open_screen(qtbot, tmp_path, new_york, script)  # 07:00 there: closed
     assert screen.card.contact is None  # calling opens at 09:00 New York time
     assert "New York time" in screen.empty.text()
     screen2, core2, _ = open_screen(
