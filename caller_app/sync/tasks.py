@@ -75,6 +75,7 @@ class SyncSteps:
         self.recovery_checked_for: dt.datetime | None = None
         self.stop_requested = False  # set from any thread: the cycle ends between steps
         self.ending = False  # end_session ran: upload still, lease no more
+        self.had_contacts = False  # contacts were held at the last cycle
 
     def run_cycle(self) -> None:
         self.store.retire_finished_batches()
@@ -86,8 +87,19 @@ class SyncSteps:
         self._run(Step.SCRIPT, self.refresh_script)
         self._run(Step.PREFS, self.send_preferences)
         if not self.ending:
+            self._ask_when_run_out()
             self._run(Step.LEASE, self.prefetch)
+            self.had_contacts = self.store.remaining(self.campaign_id) > 0
         self._run(Step.PROGRESS, self.fetch_progress)
+
+    def _ask_when_run_out(self) -> None:
+        """The last held contact was just worked: ask the server at once why there are no
+        more (and when a retry comes back), rather than after the empty-lease wait, so
+        the volunteer reads the reason, not "Fetching more contacts…"."""
+        if self.schedule.step_backing_off(Step.LEASE):
+            return  # a throttled or failing lease keeps its wait
+        if self.had_contacts and self.store.remaining(self.campaign_id) == 0:
+            self.schedule.reset(Step.LEASE)
 
     def _run(self, step: Step, task: Callable[[], object]) -> None:
         """Run `task` if its step is due; an ApiError backs off this step alone."""
