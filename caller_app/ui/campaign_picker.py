@@ -7,6 +7,7 @@ Calling hours are given with the campaign's time zone named.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from caller_app.domain.calling_hours import is_always, zone_label
 from caller_app.domain.models import Campaign
+from caller_app.ui.out_of_contacts import at_words
 from caller_app.ui.resources import icon
 
 
@@ -88,7 +90,10 @@ class CampaignPicker(QDialog):
             hours = self.tr("calling hours {hours} {zone} time").format(
                 hours=c.calling_hours.replace("-", "–"), zone=zone_label(c.timezone)
             )
-            if not c.calling_now:
+            if not c.calling_now and c.opens_at is not None:
+                opens = at_words(c.opens_at, c.timezone, dt.datetime.now(dt.UTC))
+                hours += self.tr(" (closed now; opens {when})").format(when=opens)
+            elif not c.calling_now:
                 hours += self.tr(" (closed now)")
         text = f"{c.name}\n{c.candidate} · {c.seat} · {hours}"
         if not c.can_start:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 
@@ -41,3 +43,16 @@ def test_a_lone_paused_campaign_is_not_opened_by_itself(qtbot, campaign: Campaig
     qtbot.addWidget(picker)
     assert not picker.start_button.isEnabled()
     assert picker.selected() is None
+
+
+def test_a_campaign_closed_now_says_when_it_opens_in_its_zone(qtbot, campaign: Campaign):
+    opens = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) + dt.timedelta(hours=1)
+    shut = dataclasses.replace(
+        campaign, timezone="America/New_York", calling_now=False, opens_at=opens
+    )
+    picker = CampaignPicker([shut, campaign])
+    qtbot.addWidget(picker)
+    local = opens.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M")
+    text = picker.list.item(0).text()
+    assert "calling hours 09:00–21:00 New York time (closed now; opens " in text
+    assert f"at {local} New York time)" in text
