@@ -63,6 +63,28 @@ class KeepTypingKeys(QObject):
         return super().eventFilter(watched, event)
 
 
+class EnterClicks(QObject):
+    """Enter on a focused choice takes it (a plain button would leave Enter to the
+    window, which would try to save a call-back with no time)."""
+
+    KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kinds = (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+        if (
+            event.type() in kinds
+            and isinstance(event, QKeyEvent)
+            and event.key() in self.KEYS
+            and not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
+            and isinstance(watched, QPushButton)
+        ):
+            event.accept()
+            if event.type() == QEvent.Type.KeyPress:
+                watched.click()
+            return True
+        return super().eventFilter(watched, event)
+
+
 class CallbackPicker(QWidget):
     chosen = Signal()  # a quick choice was taken: save the call now
 
@@ -125,6 +147,9 @@ class CallbackPicker(QWidget):
         self._keep_keys = KeepTypingKeys(self)
         for field in (self.day, self.time, *self.time.findChildren(QLineEdit)):
             field.installEventFilter(self._keep_keys)
+        self._enter_clicks = EnterClicks(self)
+        for button in (*self.buttons.values(), self.pick):
+            button.installEventFilter(self._enter_clicks)
         for choice, key in QUICK_KEYS.items():
             self._shortcut(key, partial(self.choose, choice))
         self._shortcut(PICK_KEY, self.pick_time)

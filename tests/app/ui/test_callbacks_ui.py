@@ -84,6 +84,16 @@ def test_call_back_and_a_quick_choice_are_two_keys(qtbot, tmp_path, campaign, sc
     assert screen.card.contact != first
 
 
+def test_enter_on_a_focused_quick_choice_takes_it(qtbot, tmp_path, campaign, script):
+    screen, core, _ = open_screen(qtbot, tmp_path, campaign, script)
+    press(qtbot, CALL_BACK)
+    press(qtbot, K.Key_Tab)
+    assert QApplication.focusWidget() is screen.form.callback.buttons[QuickChoice.THIS_EVENING]
+    press(qtbot, K.Key_Return)
+    [result] = core.store.results()
+    assert result.callback_at == dt.datetime(2026, 11, 26, 19, 0, tzinfo=UTC)
+
+
 def test_the_quick_choices_name_the_campaign_zone(qtbot, tmp_path, campaign, script):
     screen, _, _ = open_screen(qtbot, tmp_path, campaign, script)
     press(qtbot, CALL_BACK)
