@@ -85,6 +85,10 @@ class BatchView:
     reason: str | None = None
     opens_at: dt.datetime | None = None
     lease_expires_in_s: int | None = None
+    # `no_contacts` only: when the first contact waiting for a retry may be leased again
+    # (inside calling hours), and how many contacts wait for one.
+    next_retry_at: dt.datetime | None = None
+    retries_waiting: int = 0
 
 
 @dataclass
@@ -450,7 +454,11 @@ def lease_batch(
     picked = _pick(session, campaign.id, size, now, volunteer_id)
     if not picked:
         session.rollback()
-        return BatchView(campaign.id, reason="no_contacts")
+        retry_at, waiting = next_retry(session, campaign, now)
+        session.rollback()  # the read's transaction: leave nothing open
+        return BatchView(
+            campaign.id, reason="no_contacts", next_retry_at=retry_at, retries_waiting=waiting
+        )
 
     ids = [c.id for c in picked]
     session.execute(
@@ -471,6 +479,32 @@ def lease_batch(
     )
     session.commit()
     return view
+
+
+def next_retry(
+    session: Session, campaign: Campaign, now: dt.datetime
+) -> tuple[dt.datetime | None, int]:
+    """When the first contact now waiting for a retry can be leased, and how many wait.
+
+    Waiting: not done, not suppressed, in nobody's live lease, with a retry (or asked-for
+    call-back) time still to come. A retry that falls outside calling hours comes back
+    when they next open, so that is the time said."""
+    first, count = session.execute(
+        select(func.min(Contact.next_call_after), func.count()).where(
+            Contact.campaign_id == campaign.id,
+            Contact.state != "done",
+            Contact.next_call_after > now,
+            _free(now),
+            ~_suppressed(campaign.id),
+        )
+    ).one()
+    if first is None or not count:
+        return None, 0
+    at = as_utc(first)
+    if not calling_hours.is_open(campaign.calling_hours, campaign.timezone, at):
+        opens = calling_hours.next_opening(campaign.calling_hours, campaign.timezone, at)
+        at = opens if opens is not None else at
+    return at, int(count)
 
 
 def renew(session: Session, batch: Batch, now: dt.datetime) -> RenewView:

@@ -36,7 +36,7 @@ DEFAULT_OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "voicemail", "Left a voicemail", reached=False, final=False, retry_after_minutes=24 * 60
     ),
-    Outcome("call_back", "Asked to call back", reached=True, final=False, needs_callback_time=True),
+    Outcome("call_back", "Call back", reached=True, final=False, needs_callback_time=True),
     Outcome("wrong_number", "Wrong number", reached=False, final=True),
     Outcome("refused", "Refused to talk", reached=True, final=True),
     Outcome("do_not_call", "Do not call again", reached=True, final=True),

@@ -24,6 +24,7 @@ from caller_app.domain.models import (
     Question,
     Rejection,
     Renewal,
+    RetryWait,
     Script,
     TeamProgress,
     UploadReply,
@@ -117,7 +118,16 @@ def campaign(d: Any) -> Campaign:
         max_attempts=req(d, "max_attempts", int),
         lease_minutes=req(d, "lease_minutes", int),
         max_held_contacts=_held_limit(d),
+        status=_listed_status(d),
     )
+
+
+def _listed_status(d: dict[str, Any]) -> str:
+    """A listed campaign's `status`, optional: older servers list only callable ones."""
+    status = opt(d, "status", str) or "active"
+    if status not in CAMPAIGN_STATUSES:
+        raise _bad("unknown campaign status")
+    return str(status)
 
 
 def _held_limit(d: dict[str, Any]) -> int:
@@ -240,8 +250,24 @@ def lease(d: Any) -> Lease:
     if batch_id is None and contacts:
         raise _bad("contacts without a batch")
     return Lease(
-        batch_id, campaign_id, expires, contacts, reason, opt_ts(d, "opens_at"), expires_in
+        batch_id,
+        campaign_id,
+        expires,
+        contacts,
+        reason,
+        opt_ts(d, "opens_at"),
+        expires_in,
+        _next_retry(d),
     )
+
+
+def _next_retry(d: dict[str, Any]) -> RetryWait | None:
+    """`next_retry_at` and `retries_waiting` of an empty lease (both optional)."""
+    at = opt_ts(d, "next_retry_at")
+    waiting = opt(d, "retries_waiting", int) or 0
+    if waiting < 0:
+        raise _bad("retries_waiting is negative")
+    return RetryWait(at, max(1, waiting)) if at is not None else None
 
 
 def renew(d: Any) -> Renewal:

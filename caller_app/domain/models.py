@@ -44,11 +44,17 @@ class Campaign:
     max_attempts: int
     lease_minutes: int
     max_held_contacts: int = 0  # live contacts held at once; 0 = unknown (2 x batch_size)
+    status: str = "active"  # active | paused | closed (older servers: active)
 
     @property
     def held_limit(self) -> int:
         """At most this many contacts held at once (the server refuses more)."""
         return self.max_held_contacts if self.max_held_contacts > 0 else 2 * self.batch_size
+
+    @property
+    def can_start(self) -> bool:
+        """Whether calling can start: a paused or closed campaign hands out no contacts."""
+        return self.status == "active"
 
 
 @dataclass(frozen=True)
@@ -244,10 +250,20 @@ class Lease:
     reason: str | None = None
     opens_at: dt.datetime | None = None
     lease_expires_in_s: int | None = None  # seconds left by the server's clock
+    next_retry: RetryWait | None = None  # no_contacts: when the first retry comes back
 
     def lease_end(self, received: dt.datetime) -> dt.datetime | None:
         """The lease end on our own wall clock (skew and sleep both count)."""
         return lease_end(received, self.lease_expires_in_s, self.lease_expires_at)
+
+
+@dataclass(frozen=True)
+class RetryWait:
+    """Contacts waiting for a retry: when the first may be called again (UTC, inside
+    calling hours) and how many wait. Sent with an empty lease (`no_contacts`)."""
+
+    at: dt.datetime
+    count: int
 
 
 @dataclass(frozen=True)

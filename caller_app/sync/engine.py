@@ -20,7 +20,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from caller_app.api.errors import ApiError, Offline, SignedOut, Throttled
-from caller_app.domain.models import Connectivity, Script, SyncStatus, TeamProgress
+from caller_app.domain.models import Connectivity, RetryWait, Script, SyncStatus, TeamProgress
 from caller_app.store import Store
 
 from .backoff import WakeDetector, full_jitter
@@ -44,7 +44,7 @@ class SyncEngine(QObject):
     campaign_status = Signal(str)  # active | paused | closed, as the server last said
     script_changed = Signal(object)  # Script
     progress_changed = Signal(object)  # TeamProgress
-    out_of_contacts = Signal(str, object)  # reason, opens_at (datetime | None)
+    out_of_contacts = Signal(str, object)  # reason, opens_at (datetime) or next retry (RetryWait)
     contacts_lost = Signal(int)  # unworked contacts that went to someone else meanwhile
     attention_changed = Signal()  # the needs-attention list changed
     signed_out = Signal()
@@ -361,8 +361,8 @@ class _Events:
     def progress_changed(self, progress: TeamProgress) -> None:
         self._engine.progress_changed.emit(progress)
 
-    def out_of_contacts(self, reason: str, opens_at: dt.datetime | None) -> None:
-        self._engine.out_of_contacts.emit(reason, opens_at)
+    def out_of_contacts(self, reason: str, when: dt.datetime | RetryWait | None) -> None:
+        self._engine.out_of_contacts.emit(reason, when)
 
     def attention_changed(self) -> None:
         self._engine.attention_changed.emit()

@@ -80,6 +80,10 @@ class Schedule:
         """Due now, with no failures counted (a kick, a wake, the network back)."""
         self._steps[step] = _State()
 
+    def step_backing_off(self, step: Step) -> bool:
+        """Whether the step waits after a failure (a Retry-After is a promise to keep)."""
+        return self._steps[step].failures > 0
+
     def reset_backoff(self) -> None:
         """Every step that is backing off after failures is due now."""
         for step, state in self._steps.items():

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from caller_app.api.errors import ApiError, Offline, ProtocolError, Rejected, SignedOut, Throttled
-from caller_app.domain.models import Rejection, Script, TeamProgress
+from caller_app.domain.models import Rejection, RetryWait, Script, TeamProgress
 from caller_app.store import Store
 
 from .policy import SyncPolicy
@@ -46,7 +46,7 @@ class SyncEvents(Protocol):
     def contacts_lost(self, count: int) -> None: ...
     def script_changed(self, script: Script) -> None: ...
     def progress_changed(self, progress: TeamProgress) -> None: ...
-    def out_of_contacts(self, reason: str, opens_at: dt.datetime | None) -> None: ...
+    def out_of_contacts(self, reason: str, when: dt.datetime | RetryWait | None) -> None: ...
     def attention_changed(self) -> None: ...
     def campaign_status(self, status: str) -> None: ...
 
@@ -75,6 +75,7 @@ class SyncSteps:
         self.recovery_checked_for: dt.datetime | None = None
         self.stop_requested = False  # set from any thread: the cycle ends between steps
         self.ending = False  # end_session ran: upload still, lease no more
+        self.had_contacts = False  # contacts were held at the last cycle
 
     def run_cycle(self) -> None:
         self.store.retire_finished_batches()
@@ -87,8 +88,19 @@ class SyncSteps:
         self._run(Step.SCRIPT, self.refresh_script)
         self._run(Step.PREFS, self.send_preferences)
         if not self.ending:
+            self._ask_when_run_out()
             self._run(Step.LEASE, self.prefetch)
+            self.had_contacts = self.store.remaining(self.campaign_id) > 0
         self._run(Step.PROGRESS, self.fetch_progress)
+
+    def _ask_when_run_out(self) -> None:
+        """The last held contact was just worked: ask the server at once why there are no
+        more (and when a retry comes back), rather than after the empty-lease wait, so
+        the volunteer reads the reason, not "Fetching more contacts…"."""
+        if self.schedule.step_backing_off(Step.LEASE):
+            return  # a throttled or failing lease keeps its wait
+        if self.had_contacts and self.store.remaining(self.campaign_id) == 0:
+            self.schedule.reset(Step.LEASE)
 
     def _run(self, step: Step, task: Callable[[], object]) -> None:
         """Run `task` if its step is due; an ApiError backs off this step alone."""
@@ -276,8 +288,15 @@ class SyncSteps:
                 if lease.reason == RECOVERING:
                     self._after_restore(lease.opens_at)
                 log.info("no contacts for campaign=%d: %s", cid, lease.reason)
+                if lease.next_retry is not None:  # ask again as the first retry comes back
+                    wait = (lease.next_retry.at - self.clock()).total_seconds()
+                    retry = max(1.0, min(wait + 0.5, policy.empty_retry_s))
+                    self.schedule.later(Step.LEASE, retry)
                 if store.remaining(cid) == 0:
-                    self.events.out_of_contacts(lease.reason or "no_contacts", lease.opens_at)
+                    # for no_contacts the second value is the next retry (RetryWait | None)
+                    self.events.out_of_contacts(
+                        lease.reason or "no_contacts", lease.opens_at or lease.next_retry
+                    )
                 return
             added = store.add_batch(lease.batch_id, cid, end, lease.contacts)
             log.info("leased batch=%d with %d new contacts", lease.batch_id, added)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from PySide6.QtCore import QDateTime, Qt, QTime, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
-    QDateTimeEdit,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from caller_app.domain.models import Answer, Outcome, Script
+from caller_app.ui.callback_picker import CallbackPicker
 from caller_app.ui.keymap import DIGITS, outcome_keys
 from caller_app.ui.outcome_bar import OutcomeBar
 from caller_app.ui.resources import icon
@@ -37,16 +37,9 @@ class CallForm(QWidget):
         self.outcomes = OutcomeBar()
         self.outcomes.selected_changed.connect(self._on_outcome)
 
-        self.callback_row = QWidget()
-        self.callback = QDateTimeEdit()
-        self.callback.setCalendarPopup(True)
-        self.callback.setDisplayFormat("ddd d MMM yyyy  HH:mm")
-        self.callback.setAccessibleName(self.tr("Call back at"))
-        self.callback.setAccessibleDescription(self.tr("When the contact asked to be called"))
-        row = QFormLayout(self.callback_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addRow(self.tr("Call &back at:"), self.callback)
-        self.callback_row.hide()
+        self.callback = CallbackPicker()
+        self.callback.chosen.connect(self.save_requested)  # a quick choice saves at once
+        self.callback.hide()
 
         self.survey = SurveyForm()
         self.survey_area = QScrollArea()
@@ -93,7 +86,7 @@ class CallForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(outcome_label)
         layout.addWidget(self.outcomes)
-        layout.addWidget(self.callback_row)
+        layout.addWidget(self.callback)
         layout.addWidget(self.survey_area, 100)
         layout.addStretch(1)  # takes the room while the survey is hidden
         layout.addWidget(self.notes)
@@ -120,7 +113,14 @@ class CallForm(QWidget):
             survey.extend(box.options())
             if box.text is not None:
                 survey.append(box.text)
-        return [*self.outcomes.buttons, self.callback, *survey, self.notes, self.save, self.undo]
+        return [
+            *self.outcomes.buttons,
+            *self.callback.focus_order(),
+            *survey,
+            self.notes,
+            self.save,
+            self.undo,
+        ]
 
     def reset(self) -> None:
         """Empty form for the next contact."""
@@ -142,30 +142,37 @@ class CallForm(QWidget):
     def notes_text(self) -> str:
         return self.notes.toPlainText().strip()[:MAX_NOTES]
 
+    def set_campaign(self, hours: str, timezone: str, clock: Callable[[], dt.datetime]) -> None:
+        """Call-back times are offered and checked on this campaign's clock and hours."""
+        self.callback.set_campaign(hours, timezone, clock)
+
     def callback_at(self) -> dt.datetime | None:
         outcome = self.selected()
         if not (outcome and outcome.needs_callback_time):
             return None
-        when = self.callback.dateTime().toPython()
-        assert isinstance(when, dt.datetime)
-        return when.astimezone(dt.UTC)
+        return self.callback.when()
+
+    def callback_refusal(self) -> str | None:
+        """Why this call cannot be saved yet because of its call-back time, or None."""
+        outcome = self.selected()
+        if not (outcome and outcome.needs_callback_time):
+            return None
+        return self.callback.refusal_sentence()
 
     def _on_outcome(self, outcome: Outcome | None) -> None:
         focus = QApplication.focusWidget()
         in_hiding = focus is not None and (  # an answer or the time, about to be hidden
-            self.survey_area.isAncestorOf(focus) or self.callback_row.isAncestorOf(focus)
+            self.survey_area.isAncestorOf(focus) or self.callback.isAncestorOf(focus)
         )
         self.save.setEnabled(outcome is not None)
         reached = bool(outcome and outcome.reached) and bool(self.survey.boxes)
         self.survey_area.setVisible(reached)
         wants_time = bool(outcome and outcome.needs_callback_time)
-        if wants_time and not self.callback_row.isVisible():
-            tomorrow = QDateTime.currentDateTime().addDays(1)
-            tomorrow.setTime(QTime(18, 0))
-            self.callback.setDateTime(tomorrow)
-        self.callback_row.setVisible(wants_time)
+        was_shown = not self.callback.isHidden()
+        self.callback.setVisible(wants_time)
         if wants_time:
-            self.callback.setFocus()
+            if not was_shown:
+                self.callback.begin()  # fresh quick choices; the first one has the focus
         elif reached:
             first = self.survey.first_control()
             if first is not None:

@@ -25,6 +25,7 @@ from caller_app.domain.models import Contact, Script, SessionStats, TeamProgress
 from caller_app.ui.call_form import CallForm
 from caller_app.ui.caller_extras import CallerExtras
 from caller_app.ui.contact_card import CallTimer, ContactCard
+from caller_app.ui.empty_screen import clear_screen, no_phone_app
 from caller_app.ui.key_router import KeyRouter
 from caller_app.ui.keymap import Action, outcome_keys
 from caller_app.ui.progress_panel import ProgressPanel
@@ -37,7 +38,7 @@ class CallerScreen(QWidget):
     def __init__(self, model: CallerViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.timer = CallTimer(self)
+        self.timer = CallTimer(self, model.now)
 
         self.card = ContactCard()
         self.empty = QLabel()
@@ -52,6 +53,8 @@ class CallerScreen(QWidget):
         self.progress = ProgressPanel(model.campaign.target_contacts_per_hour)
         self.script = ScriptPanel()
         self.form = CallForm()
+        campaign = model.campaign
+        self.form.set_campaign(campaign.calling_hours, campaign.timezone, model.now)
         self.message = QLabel()
         self.message.setObjectName("notice")
         self.message.setWordWrap(True)
@@ -102,6 +105,7 @@ class CallerScreen(QWidget):
                 Action.HELP: self.show_keys,
             },
         )
+        self.form.outcomes.selected_changed.connect(self._outcome_chosen)
 
         model.script_changed.connect(self.set_script)
         model.contact_changed.connect(self.show_contact)
@@ -159,7 +163,8 @@ class CallerScreen(QWidget):
     def show_contact(self, contact: Contact | None) -> None:
         if contact is None:
             self.card.contact = None
-            self.timer.stop()
+            self.timer.reset()
+            clear_screen(self)  # nothing of the last contact is left on screen
             self.form.setEnabled(False)
             self.show_empty(self.model.empty_reason())
             return
@@ -170,7 +175,7 @@ class CallerScreen(QWidget):
         self.script.show_intro(self.model.placeholder_values(contact))
         self.form.reset()
         self.form.setEnabled(True)
-        self.timer.restart()
+        self.timer.reset()  # the call starts at Dial (or the first outcome chosen)
         self.card.dial.setFocus()
 
     @Slot(str)
@@ -195,8 +200,16 @@ class CallerScreen(QWidget):
         contact = self.card.contact
         if contact is None:
             return
-        QDesktopServices.openUrl(QUrl(f"tel:{contact.phone}"))
-        self.timer.restart()
+        self.timer.start()
+        if not QDesktopServices.openUrl(QUrl(f"tel:{contact.phone}")):
+            QGuiApplication.clipboard().setText(contact.phone)  # dial it by hand instead
+            self.message.setText(no_phone_app(contact.phone))
+
+    @Slot(object)
+    def _outcome_chosen(self, outcome: object) -> None:
+        """Without Dial, the call counts from the first outcome chosen."""
+        if outcome is not None and self.card.contact is not None:
+            self.timer.start()
 
     @Slot()
     def copy_number(self) -> None:
@@ -227,6 +240,11 @@ class CallerScreen(QWidget):
                 )
             )
             return
+        refusal = self.form.callback_refusal()
+        if refusal is not None:
+            self.message.setText(refusal)  # nothing is saved until the time is possible
+            return
+        self.timer.start()  # no-op once the call has started
         self.timer.stop()
         self.model.record(
             contact,
@@ -234,7 +252,7 @@ class CallerScreen(QWidget):
             answers=self.form.answers(),
             notes=self.form.notes_text(),
             callback_at=self.form.callback_at(),
-            started_at=self.timer.started_at,
+            started_at=self.timer.started_at or self.model.now(),
             duration_s=self.timer.seconds(),
         )
 

@@ -7,9 +7,9 @@ Every text from the server goes into a plain-text label, so a name like
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -36,53 +36,78 @@ def plain_label(text: str = "", object_name: str = "") -> QLabel:
 
 
 class CallTimer(QObject):
-    """Seconds since the contact appeared or since Dial, whichever came last; a break
-    (pause/resume) does not count."""
+    """How long the call has lasted: from Dial (or the first outcome chosen, when the
+    volunteer dialled some other way) until the save, on the app's clock, less any
+    break (pause/resume).
+
+    Not from when the contact appeared: reading the card is not talk time, and the
+    stored `duration_s` is this number."""
 
     ticked = Signal(int)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, clock: Callable[[], dt.datetime] | None = None
+    ) -> None:
         super().__init__(parent)
-        self._elapsed = QElapsedTimer()
-        self._paused_ms = 0  # time on a break since the last restart
-        self._paused_at: int | None = None  # on a break since (elapsed ms)
-        self.started_at = dt.datetime.now(dt.UTC)
+        self._clock: Callable[[], dt.datetime] = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.started_at: dt.datetime | None = None  # None until the call starts
+        self._ended_at: dt.datetime | None = None
+        self._paused_at: dt.datetime | None = None  # on a break since
+        self._paused = dt.timedelta()  # breaks taken during this call
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(lambda: self.ticked.emit(self.seconds()))
 
-    def restart(self) -> None:
-        self.started_at = dt.datetime.now(dt.UTC)
-        self._elapsed.start()
-        self._paused_ms, self._paused_at = 0, None
+    @property
+    def running(self) -> bool:
+        return self.started_at is not None and self._ended_at is None
+
+    def reset(self) -> None:
+        """A new contact: no call yet (0:00, not counting)."""
+        self._tick.stop()
+        self.started_at = self._ended_at = self._paused_at = None
+        self._paused = dt.timedelta()
+        self.ticked.emit(0)
+
+    def start(self) -> None:
+        """The call starts now, unless it already has (a second Dial keeps counting)."""
+        if self.started_at is not None and self._ended_at is None:
+            return
+        self.started_at, self._ended_at = self._clock(), None
+        self._paused_at, self._paused = None, dt.timedelta()
         self._tick.start()
         self.ticked.emit(0)
 
     def stop(self) -> None:
+        """The call ended: `seconds()` stays at its length."""
         self._tick.stop()
+        if self.started_at is not None and self._ended_at is None:
+            self._ended_at = self._clock()
 
     def pause(self) -> None:
         """A break: the clock stops counting until resume()."""
-        if self._elapsed.isValid() and self._paused_at is None:
-            self._paused_at = self._elapsed.elapsed()
+        if self._paused_at is None:
+            self._paused_at = self._clock()
             self._tick.stop()
 
     def resume(self) -> None:
-        if self._paused_at is not None:
-            self._paused_ms += self._elapsed.elapsed() - self._paused_at
-            self._paused_at = None
+        if self._paused_at is None:
+            return
+        if self.running:
+            self._paused += self._clock() - self._paused_at
             self._tick.start()
-            self.ticked.emit(self.seconds())
+        self._paused_at = None
+        self.ticked.emit(self.seconds())
 
     @property
     def paused(self) -> bool:
         return self._paused_at is not None
 
     def seconds(self) -> int:
-        if not self._elapsed.isValid():
+        if self.started_at is None:
             return 0
-        now = self._paused_at if self._paused_at is not None else self._elapsed.elapsed()
-        return int((now - self._paused_ms) / 1000)
+        end = self._ended_at or self._paused_at or self._clock()
+        return max(0, int((end - self.started_at - self._paused).total_seconds()))
 
 
 class ContactCard(QFrame):

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QMessageBox
 from caller_app.api.errors import ApiError
 from caller_app.app import CallerCore
 from caller_app.domain.models import Campaign
-from caller_app.ui.campaign_picker import CampaignPicker
+from caller_app.ui.campaign_picker import CampaignPicker, offered_campaigns
 from caller_app.ui.main_window import MainWindow
 from caller_app.ui.signin_dialog import SignInDialog
 from caller_app.ui.splash import Splash
@@ -167,6 +167,7 @@ class Launcher(QObject):
     @Slot(object)
     def _on_campaigns(self, campaigns: list[Campaign]) -> None:
         self.splash.hide()
+        campaigns = offered_campaigns(campaigns)  # a closed campaign is never offered
         if not campaigns:
             QMessageBox.information(
                 None,
@@ -180,7 +181,7 @@ class Launcher(QObject):
             return
         if self.sign_in_dialog is not None:
             self.sign_in_dialog.hide()
-        if len(campaigns) == 1 and not self._switching:
+        if len(campaigns) == 1 and campaigns[0].can_start and not self._switching:
             self.open_caller_screen(campaigns[0])
             return
         picker = CampaignPicker(campaigns)

@@ -33,6 +33,7 @@ from caller_app.domain.models import (
     SessionStats,
     SyncStatus,
 )
+from caller_app.ui.out_of_contacts import no_contacts_sentence
 from caller_app.ui.session_log import SessionLog
 from caller_app.ui.status_bar import smooth_status
 
@@ -166,6 +167,10 @@ class CallerViewModel(QObject):
             self._update_empty_reason()
 
     # --- for the widgets ---
+    def now(self) -> dt.datetime:
+        """The app's wall clock (the core's): call timer and call-back times use it."""
+        return self.core.clock()
+
     def placeholder_values(self, contact: Contact) -> dict[str, str]:
         script = self.script
         # Imported columns first, so a column named like a built-in cannot replace it.
@@ -618,9 +623,9 @@ class CallerViewModel(QObject):
             self._empty_reason = self.tr(
                 "You hold as many contacts as this campaign allows; finish these first."
             )
-        elif reason == "no_contacts":
-            self._empty_reason = self.tr(
-                "No more contacts for now: everyone on the list has been called. Thank you!"
+        elif reason == "no_contacts":  # all called, or some wait for a retry (and when)
+            self._empty_reason = no_contacts_sentence(
+                opens_at, window, self.campaign.timezone, self.core.clock()
             )
         elif reason:
             self._empty_reason = reason

@@ -34,6 +34,8 @@ def batch_out(view: leasing.BatchView) -> BatchOut:
             "contacts": view.contacts,
             "reason": view.reason,
             "opens_at": view.opens_at,
+            "next_retry_at": view.next_retry_at,
+            "retries_waiting": view.retries_waiting,
         }
     )
 

@@ -43,6 +43,7 @@ def campaign_out(campaign: Campaign) -> CampaignOut:
         max_attempts=campaign.max_attempts,
         lease_minutes=campaign.lease_minutes,
         max_held_contacts=campaign.max_held_contacts,
+        status="paused" if campaign.status == "paused" else "active",
     )
 
 

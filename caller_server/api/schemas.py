@@ -160,6 +160,8 @@ class CampaignOut(BaseModel):
     max_attempts: int
     lease_minutes: int
     max_held_contacts: int
+    # Closed campaigns are not listed; a paused one is, so the app can say why it waits.
+    status: Literal["active", "paused"] = "active"
 
 
 class CampaignsOut(BaseModel):
@@ -248,6 +250,10 @@ class BatchOut(BaseModel):
         | None
     )
     opens_at: TsOut | None
+    # With `no_contacts`: when the first contact waiting for a retry comes back (null
+    # when none waits) and how many wait, so the app can say "2 come back at 19:42".
+    next_retry_at: TsOut | None = None
+    retries_waiting: int = 0
 
 
 class RenewOut(BaseModel):

@@ -46,7 +46,7 @@ OUTCOMES = (
     Outcome("answered", "Spoke to them", reached=True, final=True),
     Outcome("not_home", "Not home", reached=False, final=False),
     Outcome("busy", "Busy / engaged", reached=False, final=False),
-    Outcome("call_back", "Asked to call back", reached=True, final=False, needs_callback_time=True),
+    Outcome("call_back", "Call back", reached=True, final=False, needs_callback_time=True),
     Outcome("wrong_number", "Wrong number", reached=False, final=True),
 )
 QUESTIONS = (

@@ -1,14 +1,14 @@
 """The whole evening by keyboard only, against the real server (in this process).
 
 Sign in, pick a campaign, record 20 outcomes of different kinds (a survey answer,
-a call-back, a note), undo one, end the session; then the organiser's export holds
+a call-back by quick choice, a note), undo one, end the session; then the organiser's export holds
 exactly those results.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDateTimeEdit, QLineEdit, QRadioButton
+from PySide6.QtWidgets import QApplication, QLineEdit, QRadioButton
 
 from caller_app.ui.outcome_bar import KEYS
 from tests.support.e2e import export_rows, press, type_text
@@ -104,9 +104,9 @@ def test_whole_flow_by_keyboard(qtbot, server, make_launcher, tmp_path):
             answer_survey_by_keyboard(qtbot)
             row["answers"] = SURVEY
         if code == "call_back":
-            assert isinstance(QApplication.focusWidget(), QDateTimeEdit)
+            assert QApplication.focusWidget() in screen.form.callback.buttons.values()
             row["callback"] = True
-            press(qtbot, K.Key_Return)  # Enter in the date field saves
+            press(qtbot, K.Key_T)  # the quick choice "tomorrow evening" saves: two keys
         elif extra == "note":
             screen.form.notes.setFocus()
             type_text(qtbot, NOTE)

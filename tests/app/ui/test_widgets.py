@@ -7,6 +7,7 @@ import datetime as dt
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QWidget
 
+from caller_app.domain.callbacks import QuickChoice
 from caller_app.domain.models import Connectivity, SessionStats, SyncStatus, TeamProgress
 from caller_app.ui.call_form import CallForm
 from caller_app.ui.campaign_picker import CampaignPicker, choose_campaign
@@ -115,11 +116,15 @@ def test_call_form_callback_and_survey(qtbot, script):
     }
     assert form.callback_at() is None
     form.outcomes.choose("call_back")
-    assert form.callback_row.isVisible()
+    assert form.callback.isVisible()
+    assert form.callback_at() is None  # no time chosen yet: nothing silently assumed
+    assert form.callback_refusal() is not None
+    form.callback.buttons[QuickChoice.TOMORROW_EVENING].click()
     when = form.callback_at()
     assert when is not None
     assert when.tzinfo is not None
     assert when > dt.datetime.now(dt.UTC)
+    assert form.callback_refusal() is None
     form.reset()
     assert form.selected() is None
     assert form.survey.answers() == {}
@@ -181,7 +186,7 @@ def test_campaign_picker(qtbot, campaign):
     qtbot.addWidget(picker)
     picker.show()
     assert picker.selected() is campaign
-    assert "calling hours 09:00-21:00" in picker.list.item(0).text()
+    assert "calling hours 09:00–21:00 London time" in picker.list.item(0).text()
     qtbot.keyClick(picker.list, Qt.Key.Key_Down)
     with qtbot.waitSignal(picker.accepted):
         qtbot.keyClick(picker.list, Qt.Key.Key_Return)

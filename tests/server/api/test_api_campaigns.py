@@ -12,6 +12,7 @@ from tests.support.server import Api, Seeded, seed_campaign
 def test_campaign_list_has_settings(caller: Api, seeded: Seeded) -> None:
     closed = seed_campaign(seeded.db_url, name="Closed now", calling_hours=closed_hours_now())
     inactive = seed_campaign(seeded.db_url, name="Over", active=False)
+    paused = seed_campaign(seeded.db_url, name="Resting", status="paused")
     campaigns = {c["id"]: c for c in caller.get("/campaigns").json()["campaigns"]}
     mine = campaigns[seeded.campaign_id]
     assert mine == {
@@ -28,11 +29,13 @@ def test_campaign_list_has_settings(caller: Api, seeded: Seeded) -> None:
         "max_attempts": 3,
         "lease_minutes": 45,
         "max_held_contacts": 40,  # default: twice the batch size
+        "status": "active",
     }
     assert campaigns[closed]["calling_now"] is False
     opens = dt.datetime.fromisoformat(campaigns[closed]["opens_at"].replace("Z", "+00:00"))
     assert dt.timedelta(0) < opens - dt.datetime.now(dt.UTC) <= dt.timedelta(hours=3)
     assert inactive not in campaigns
+    assert campaigns[paused]["status"] == "paused"  # listed, so the app can say why
 
 
 def test_script_etag_and_304(caller: Api, seeded: Seeded) -> None:
