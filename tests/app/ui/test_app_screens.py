@@ -141,9 +141,11 @@ def test_out_of_contacts_is_said_in_words(qtbot, server, make_launcher, tmp_path
     screen.save()
     assert screen.card.contact is None
     assert not screen.form.isEnabled()
+    # the not-home call comes back for a retry later: said, with its time
     qtbot.waitUntil(
-        lambda: screen.empty.text().startswith("No more contacts for now"), timeout=15000
+        lambda: screen.empty.text().startswith("Everyone has been called for"), timeout=15000
     )
+    assert "retry" in screen.empty.text() or "calling hours end" in screen.empty.text()
     assert screen.contact_stack.currentWidget() is screen.empty
 
 

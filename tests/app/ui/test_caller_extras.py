@@ -164,6 +164,7 @@ def test_a_break_pauses_the_timer_and_resume_returns_to_the_same_contact(
     screen, core = make_screen(qtbot, tmp_path, always, script)
     extras = screen.extras
     contact = screen.card.contact
+    screen.timer.start()  # the call is under way (Dial starts it)
     qtbot.wait(1100)
     qtbot.keyClick(screen.card.dial, Qt.Key.Key_B, CTRL)
     assert extras.on_break

@@ -103,9 +103,15 @@ TARGETS: dict[str, tuple[str | None, Callable[[CallerScreen], QWidget]]] = {
     "single answer": ("answered", lambda s: s.form.survey.box("vote").options()[0]),
     "multi answer": ("answered", lambda s: s.form.survey.box("issues").options()[0]),
     "free-text answer": ("answered", lambda s: s.form.survey.box("say").text),
-    "call-back time": ("call_back", lambda s: s.form.callback),
+    "call-back time": ("call_back", lambda s: picked_time(s)),
     "chosen outcome": ("not_home", lambda s: s.form.outcomes.buttons[1]),
 }
+
+
+def picked_time(screen: CallerScreen) -> QWidget:
+    """The call-back picker's own time field, opened as `P` (Pick a time) opens it."""
+    screen.form.callback.pick_time()
+    return screen.form.callback.time
 
 
 def state(rig: Rig) -> dict[str, object]:
@@ -126,7 +132,7 @@ def state(rig: Rig) -> dict[str, object]:
         "focus": where,
         "sheet": screen.sheet is not None and screen.sheet.isVisible(),
         "saved": screen.card.contact is None or screen.card.contact.id != 1,
-        "time": screen.form.callback.text(),
+        "time": screen.form.callback.time.text(),
     }
 
 
@@ -309,7 +315,8 @@ def test_every_focusable_widget_shows_a_focus_ring(qtbot, qapp, rig: Rig, theme,
         widgets = [w for w in screen.focus_order() if w.isVisible() and w.isEnabled()]
         assert screen.form.outcomes.buttons[0] in widgets
         assert any(w.property("surveyOption") for w in widgets)
-        assert (screen.form.callback in widgets) is (outcome == "call_back")
+        quick = screen.form.callback.focus_order()[0]
+        assert (quick in widgets) is (outcome == "call_back")
         elsewhere = screen.form.outcomes.buttons[-1]
         faint = []
         for widget in widgets:
