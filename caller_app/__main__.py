@@ -93,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
+    from caller_app.ui.gc_guard import GuiThreadCollector
     from caller_app.ui.resources import icon
     from caller_app.ui.splash import Splash
     from caller_app.ui.theme import apply_theme
@@ -104,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(icon("app"))
     app.setQuitOnLastWindowClosed(False)
+    collector = GuiThreadCollector(parent=app)  # Qt objects are freed on their own thread
     apply_theme(app, args.theme)
     install_excepthook()
     # Something on screen before the store, SQLAlchemy and requests load (about a second
@@ -128,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     launcher.start()
     code = app.exec()
     launcher.close()  # waits for the core's threads
+    collector.stop()
     core.store.close()
     log.info("caller-app exiting with %d (log: %s)", code, log_file)
     return code

@@ -7,6 +7,7 @@ test seeds its own campaign and volunteers (unique usernames), so tests don't me
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 
@@ -47,6 +48,18 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 # Qt never needs a display in tests, whichever directory pytest is pointed at.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The app's rule (caller_app.ui.gc_guard) for the whole test process: garbage is
+    collected on the main thread only, so a sync thread never frees a widget of a
+    finished test. Collected after each test instead."""
+    gc.disable()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    gc.collect()
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
