@@ -83,7 +83,7 @@ class CallerScreen(QWidget):
         # Short windows move side panels into tabs beside the script (responsive.py).
         self.responsive = ResponsiveLayout(left, self.script)
         self.responsive.keep_readable(self.script.script_view)
-        self.responsive.size_in_lines(self.form.notes, 5)
+        self.responsive.size_in_lines(self.form.notes, 5, compact_lines=3)
         self.responsive.tuck(self.progress, self.tr("Your session"))
         let_wrap(self.form.hint)  # wraps rather than widen the form on small screens
         layout = QVBoxLayout(self)

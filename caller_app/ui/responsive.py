@@ -45,7 +45,7 @@ def keep_tabs_visible(tabs: QTabWidget | QTabBar) -> None:
     for the width of all its tabs instead, which the layout then gives it."""
     bar = tabs.tabBar() if isinstance(tabs, QTabWidget) else tabs
     bar.setUsesScrollButtons(False)
-    bar.setElideMode(bar.elideMode().ElideNone)
+    bar.setElideMode(Qt.TextElideMode.ElideNone)
     bar.setExpanding(False)
 
 
@@ -134,7 +134,7 @@ class ResponsiveLayout(QObject):
         self.compact = False
         self._tucked: list[_Tucked] = []
         self._readable: list[tuple[QAbstractScrollArea, int]] = []
-        self._sized_in_lines: list[tuple[QWidget, int]] = []
+        self._sized_in_lines: list[tuple[QWidget, int, int]] = []
         self._busy = False
         keep_tabs_visible(reader)
         column.installEventFilter(self)
@@ -154,11 +154,19 @@ class ResponsiveLayout(QObject):
         view.installEventFilter(self)
         view.setMinimumWidth(readable_min_width(view, chars))
 
-    def size_in_lines(self, widget: QWidget, lines: int) -> None:
-        """`widget` at most `lines` lines of its text high (follows the text size)."""
-        self._sized_in_lines.append((widget, lines))
+    def size_in_lines(self, widget: QWidget, lines: int, compact_lines: int = 0) -> None:
+        """`widget` at most `lines` lines of its text high (`compact_lines` while the
+        screen is compact), following the text size."""
+        self._sized_in_lines.append((widget, lines, compact_lines or lines))
         widget.installEventFilter(self)
-        widget.setMaximumHeight(lines_high(widget, lines))
+        self._fit_lines(widget)
+
+    def _fit_lines(self, watched: QObject) -> None:
+        for widget, lines, compact_lines in self._sized_in_lines:
+            if widget is watched:
+                widget.setMaximumHeight(
+                    lines_high(widget, compact_lines if self.compact else lines)
+                )
 
     # --- reacting ---
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -173,9 +181,7 @@ class ResponsiveLayout(QObject):
         for view, chars in self._readable:
             if view is watched:
                 view.setMinimumWidth(readable_min_width(view, chars))
-        for widget, lines in self._sized_in_lines:
-            if widget is watched:
-                widget.setMaximumHeight(lines_high(widget, lines))
+        self._fit_lines(watched)
 
     def wanted_height(self) -> int:
         """Column height that fits every panel and still shows READING_LINES of script."""
@@ -226,4 +232,6 @@ class ResponsiveLayout(QObject):
                 t.column.insertWidget(min(t.index, t.column.count()), t.panel, t.stretch)
                 t.panel.setVisible(not t.hidden)
         if changed:
+            for widget, _lines, _compact in self._sized_in_lines:
+                self._fit_lines(widget)
             self.compact_changed.emit(compact)

@@ -213,6 +213,7 @@ def test_text_size_keys_change_the_script_and_are_remembered(
         return QFontInfo(view.font()).pointSizeF()
 
     normal = size()
+    normal_min_width = view.minimumWidth()
     ctrl = Qt.KeyboardModifier.ControlModifier
     press(qtbot, Qt.Key.Key_Equal, ctrl)
     bigger = size()
@@ -228,6 +229,7 @@ def test_text_size_keys_change_the_script_and_are_remembered(
         press(qtbot, Qt.Key.Key_Equal, ctrl)
     largest = size()
     assert largest == pytest.approx(normal * 2, abs=0.2)
+    assert view.minimumWidth() > 1.5 * normal_min_width  # still 35 characters a line
     assert float(ui_settings(tmp_path / "app").value(SETTING)) == 2.0
 
     # the next launch starts at the chosen size, even after something else reset it
