@@ -24,6 +24,8 @@ from caller_app.ui.summary_dialog import SummaryDialog
 from caller_app.ui.text_size import TextSize
 from caller_app.ui.viewmodels import CallerViewModel
 
+SPLITTER_KEY = "main/columns"
+
 
 class MainWindow(QMainWindow):
     session_ended = Signal()
@@ -92,8 +94,9 @@ class MainWindow(QMainWindow):
         restored = geometry is not None and self.restoreGeometry(geometry)
         fit_window(self, restored)  # inside the available screen, whatever was saved
         # Restored once shown: before that the splitter has no width of its own yet and
-        # would rescale the saved sizes when it gets one.
-        self._splitter_state = self.settings.value("main/splitter")
+        # would rescale the saved sizes when it gets one. (A new key: the three-column
+        # sizes saved by older versions do not fit the two columns.)
+        self._splitter_state = self.settings.value(SPLITTER_KEY)
         self.screen_.progress.leaderboard_opt_in.setChecked(
             bool(self.settings.value("main/leaderboard", False, type=bool))
         )
@@ -108,7 +111,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("main/geometry", self.saveGeometry())
         pending = self._splitter_state  # never shown: keep what was saved
         splitter = pending if pending is not None else self.screen_.splitter.saveState()
-        self.settings.setValue("main/splitter", splitter)
+        self.settings.setValue(SPLITTER_KEY, splitter)
         self.settings.setValue(
             "main/leaderboard", self.screen_.progress.leaderboard_opt_in.isChecked()
         )
