@@ -1,8 +1,9 @@
 """The caller screen: who to call, what to say, what happened.
 
-Three columns, left to right in the order of a call: the contact card and session
-progress; the script; the outcome form. All state lives in the view model; this
-widget lays things out, maps keys to actions and shows what the model says.
+Two columns, left to right in the order of a call: the contact card, the script and
+session progress; the outcome form (`responsive.py` fits them to the window). All state
+lives in the view model; this widget lays things out, maps keys to actions and shows
+what the model says.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from caller_app.ui.empty_screen import clear_screen, no_phone_app
 from caller_app.ui.key_router import KeyRouter
 from caller_app.ui.keymap import Action, outcome_keys
 from caller_app.ui.progress_panel import ProgressPanel
+from caller_app.ui.responsive import ResponsiveLayout, let_wrap
 from caller_app.ui.script_panel import ScriptPanel
 from caller_app.ui.shortcut_sheet import ShortcutSheet
 from caller_app.ui.viewmodels import CallerViewModel
@@ -65,7 +67,8 @@ class CallerScreen(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.contact_stack)
-        left_layout.addWidget(self.progress, 1)
+        left_layout.addWidget(self.script, 1)
+        left_layout.addWidget(self.progress)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -74,10 +77,16 @@ class CallerScreen(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("callerSplitter")
         self.splitter.setChildrenCollapsible(False)
-        for widget, stretch in ((left, 3), (self.script, 4), (right, 4)):
+        for widget, stretch in ((left, 5), (right, 6)):
             self.splitter.addWidget(widget)
             self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
-        self.splitter.setSizes([320, 440, 500])
+        self.splitter.setSizes([500, 600])
+        # Short windows move side panels into tabs beside the script (responsive.py).
+        self.responsive = ResponsiveLayout(left, self.script)
+        self.responsive.keep_readable(self.script.script_view)
+        self.responsive.size_in_lines(self.form.notes, 5, compact_lines=3)
+        self.responsive.tuck(self.progress, self.tr("Your session"))
+        let_wrap(self.form.hint)  # wraps rather than widen the form on small screens
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 0)
         layout.addWidget(self.splitter)

@@ -72,6 +72,7 @@ class Action(enum.Enum):
     SKIP = "skip"  # these three: QShortcuts of caller_extras.py
     BREAK = "break"
     SESSION = "session"
+    TEXT_SIZE = "text size"  # text_size.py
 
 
 # Actions the key router turns into shortcuts; the others are only listed.
@@ -216,6 +217,13 @@ BINDINGS: tuple[Binding, ...] = (
         ANYWHERE,
         "Ctrl+H",
         "This session: who you called; correct any of those calls",
+    ),
+    Binding(
+        ("Ctrl+=", "Ctrl++", "Ctrl+-", "Ctrl+0"),
+        Action.TEXT_SIZE,
+        ANYWHERE,
+        "Ctrl+= / Ctrl+- / Ctrl+0",
+        "Larger, smaller or normal text (remembered)",
     ),
     Binding(("Ctrl+Q",), Action.END, ANYWHERE, "Ctrl+Q", "End the session"),
 )

@@ -25,6 +25,7 @@ from caller_app.ui.campaign_picker import CampaignPicker, offered_campaigns
 from caller_app.ui.main_window import MainWindow
 from caller_app.ui.signin_dialog import SignInDialog
 from caller_app.ui.splash import Splash
+from caller_app.ui.text_size import apply_scale, saved_scale
 from caller_app.ui.viewmodels import CallerViewModel, SignInModel, error_sentence
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class Launcher(QObject):
         self.exit_after_first_contact = exit_after_first_contact
         self.core = core
         self.settings = ui_settings(data_dir)
+        apply_scale(saved_scale(self.settings))  # the volunteer's text size, from the start
         self.practice: Any = None
         self.sign_in_dialog: SignInDialog | None = None
         self.picker: CampaignPicker | None = None

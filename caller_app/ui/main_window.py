@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -22,9 +22,13 @@ from caller_app.ui.attention_model import AttentionViewModel
 from caller_app.ui.caller_screen import CallerScreen
 from caller_app.ui.resources import icon
 from caller_app.ui.save_first_dialog import SaveChoice, SaveFirstDialog
+from caller_app.ui.screen_fit import fit_window
 from caller_app.ui.status_bar import SyncStatusBar
 from caller_app.ui.summary_dialog import EndChoice, SummaryDialog
+from caller_app.ui.text_size import TextSize
 from caller_app.ui.viewmodels import CallerViewModel
+
+SPLITTER_KEY = "main/columns"
 
 
 class MainWindow(QMainWindow):
@@ -94,6 +98,7 @@ class MainWindow(QMainWindow):
         QWidget.setTabOrder(self.screen_.progress.leaderboard_opt_in, self.end_button)
         quit_shortcut = QShortcut(QKeySequence("Ctrl+Q"), self)
         quit_shortcut.activated.connect(self.end_session)
+        self.text_size = TextSize(settings, self)  # Ctrl+= / Ctrl+- / Ctrl+0, remembered
         self._restore()
 
     @Slot()
@@ -122,20 +127,27 @@ class MainWindow(QMainWindow):
     # --- remembered layout ---
     def _restore(self) -> None:
         geometry = self.settings.value("main/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
-        splitter = self.settings.value("main/splitter")
-        if splitter is not None:
-            self.screen_.splitter.restoreState(splitter)
+        restored = geometry is not None and self.restoreGeometry(geometry)
+        fit_window(self, restored)  # inside the available screen, whatever was saved
+        # Restored once shown: before that the splitter has no width of its own yet and
+        # would rescale the saved sizes when it gets one. (A new key: the three-column
+        # sizes saved by older versions do not fit the two columns.)
+        self._splitter_state = self.settings.value(SPLITTER_KEY)
         self.screen_.progress.leaderboard_opt_in.setChecked(
             bool(self.settings.value("main/leaderboard", False, type=bool))
         )
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._splitter_state is not None:
+            self.screen_.splitter.restoreState(self._splitter_state)
+            self._splitter_state = None
+
     def save_layout(self) -> None:
         self.settings.setValue("main/geometry", self.saveGeometry())
-        self.settings.setValue("main/splitter", self.screen_.splitter.saveState())
+        pending = self._splitter_state  # never shown: keep what was saved
+        splitter = pending if pending is not None else self.screen_.splitter.saveState()
+        self.settings.setValue(SPLITTER_KEY, splitter)
         self.settings.setValue(
             "main/leaderboard", self.screen_.progress.leaderboard_opt_in.isChecked()
         )

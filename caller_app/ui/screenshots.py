@@ -1,7 +1,11 @@
-"""Regenerate docs/screenshots/*.png: `python -m caller_app.ui.screenshots [OUT_DIR]`.
+"""Regenerate docs/screenshots/*.png: `python -m caller_app.ui.screenshots [OUT_DIR]
+[--size WxH ...]`.
 
 Runs the real app against the practice server on the offscreen platform: sign-in,
-caller screen (light and dark), offline status, session summary.
+caller screen (light and dark), offline status, session summary. The first `--size`
+(default 1366x768, a common laptop) makes `caller-light.png` and friends; each further
+size adds `caller-light-WxH.png` and `caller-dark-WxH.png`, e.g. `--size 1366x768
+--size 800x600` for the smallest screen the caller screen supports.
 """
 
 from __future__ import annotations
@@ -20,7 +24,28 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
 REPO = Path(__file__).resolve().parents[2]
-SIZE = QSize(1280, 800)
+SIZE = QSize(1366, 768)
+
+
+def parse_size(text: str) -> QSize:
+    """ "800x600" -> QSize(800, 600)."""
+    width, _, height = text.lower().partition("x")
+    return QSize(int(width), int(height))
+
+
+def parse_args(argv: list[str]) -> tuple[Path, list[QSize]]:
+    """The output folder and the window sizes, in the order given."""
+    out = REPO / "docs" / "screenshots"
+    sizes: list[QSize] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--size":
+            sizes.append(parse_size(next(args)))
+        elif arg.startswith("--size="):
+            sizes.append(parse_size(arg.partition("=")[2]))
+        else:
+            out = Path(arg)
+    return out, sizes or [SIZE]
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -45,9 +70,22 @@ def grab(widget: QWidget, path: Path) -> None:
     print(f"wrote {path}")
 
 
+def grab_caller_at(window: QWidget, size: QSize, pattern: Path) -> None:
+    """The caller screen at `size`, light and dark; `pattern` has a `{}` for the theme."""
+    from caller_app.ui.theme import apply_theme
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    window.resize(size)
+    for scheme in ("light", "dark"):
+        apply_theme(app, scheme)
+        grab(window, Path(str(pattern).format(scheme)))
+    apply_theme(app, "light")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    out = Path(argv[0]) if argv else REPO / "docs" / "screenshots"
+    out, sizes = parse_args(argv)
     out.mkdir(parents=True, exist_ok=True)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(["screenshots"])
@@ -85,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         model = CallerViewModel(core, campaign)
         window = MainWindow(model, ui_settings(data))
         model.refresh()
-        window.resize(SIZE)
+        window.resize(sizes[0])
         window.show()
         screen = window.screen_
         wait_until(lambda: screen.card.contact is not None and model.script is not None)
@@ -105,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         apply_theme(app, "dark")
         grab(window, out / "caller-dark.png")
         apply_theme(app, "light")
+        for size in sizes[1:]:
+            grab_caller_at(window, size, out / f"caller-{{}}-{size.width()}x{size.height()}.png")
+        window.resize(sizes[0])
 
         server.stop_server()
         for code in ("not_home", "busy", "answered"):

@@ -2,12 +2,16 @@
 
 Fusion with our own palette looks the same on every OS and in the offscreen
 screenshots; the style sheet only refers to `palette(...)` roles, so it follows too.
+Its font sizes are in `em` of the app font, turned into points here (Qt's style
+sheets ignore `em` for fonts), so they follow the OS font size and the text-size keys.
 """
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QFontInfo, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 from caller_app.ui.resources import style_sheet
@@ -40,6 +44,29 @@ DARK = {
     "link": "#7fb2ff",
     "tooltip": "#2b313a",
 }
+
+
+EM_FONT_SIZE = re.compile(r"font-size:\s*([0-9]*\.?[0-9]+)em")
+
+
+def scaled_style_sheet(sheet: str, base_pt: float) -> str:
+    """`font-size: 1.5em` -> `font-size: 15.0pt` for a 10-point app font."""
+    return EM_FONT_SIZE.sub(
+        lambda m: f"font-size: {round(float(m.group(1)) * base_pt, 1)}pt", sheet
+    )
+
+
+def set_style_sheet(app: QApplication) -> None:
+    """Our style sheet with its `em` font sizes in points of the app's current font."""
+    base = QFontInfo(app.font()).pointSizeF()
+    app.setStyleSheet(scaled_style_sheet(style_sheet("app"), base))
+
+
+def refresh_style_sheet(app: QApplication) -> None:
+    """Re-apply our style sheet after a text-size change; nothing while the app has no
+    style sheet (no theme applied, as in a bare QApplication in a test)."""
+    if app.styleSheet():
+        set_style_sheet(app)
 
 
 def os_prefers_dark() -> bool:
@@ -86,7 +113,7 @@ def apply_theme(app: QApplication, scheme: str = "auto") -> None:
     dark = os_prefers_dark() if scheme == "auto" else scheme == "dark"
     app.setPalette(make_palette(dark))
     app.setProperty("darkTheme", dark)
-    app.setStyleSheet(style_sheet("app"))
+    set_style_sheet(app)
     if scheme == "auto" and not app.property("themeFollowsOs"):
         app.setProperty("themeFollowsOs", True)
         QGuiApplication.styleHints().colorSchemeChanged.connect(

@@ -180,7 +180,7 @@ def test_window_size_and_splitters_are_remembered(qtbot, server, make_launcher, 
     seeded = seed(server.db_url, contacts=3, callers=1)
     launcher = make_launcher(tmp_path / "app", server.url)
     window, screen = open_screen(qtbot, launcher, seeded)
-    window.resize(window.minimumSizeHint().width(), 650)  # offscreen: an 800 x 800 screen
+    window.resize(760, 650)  # offscreen: an 800 x 800 screen
     screen.splitter.setSizes([250, 300, 200])
     sizes = screen.splitter.sizes()
     window.save_layout()
