@@ -72,7 +72,8 @@ OTHER_CAMPAIGN = "Another campaign"
 WRONG_PASSWORD = "not my password"
 # The default outcomes in the script's order carry the keys 1-9, 0.
 OUTCOME_KEY = {o.code: KEYS[i] for i, o in enumerate(DEFAULT_OUTCOMES)}
-SURVEY = {"support": "yes", "issues": ["housing"], "score": "4", "comment": "Likes the buses"}
+COMMENT = "Likes the buses"
+SURVEY: dict[str, Any] = {"support": "yes", "issues": ["housing"], "score": "4", "comment": COMMENT}
 
 
 @dataclass
@@ -211,7 +212,12 @@ def _save_and_check(s: Session, call: Call) -> None:
     """Ctrl+Enter saves; wait until the app stored it and the server has it, once."""
     before = len(s.recorded_ids())
     s.x.key("ctrl+Return")
-    ids = s.wait(lambda: (ids := s.recorded_ids()) and len(ids) > before and ids, "the save")
+
+    def saved() -> list[str]:
+        ids = s.recorded_ids()
+        return ids if len(ids) > before else []
+
+    ids = s.wait(saved, "the app to save the call")
     assert len(ids) == before + 1, "one key press saved more than one call"
     call.result_id = ids[-1]
     row = s.wait(lambda: s.server_result(call.result_id), "the call to reach the server")
@@ -238,7 +244,7 @@ def step_record_call_with_survey(s: Session) -> None:
     s.x.key("Tab", "Tab", "Tab", "Tab")  # past buses, parks, schools, to score: 1
     s.x.key("Right", "Right", "Right", "space")  # score: 4
     s.x.key("Tab")  # the free-text answer
-    s.x.type(SURVEY["comment"])
+    s.x.type(COMMENT)
     _save_and_check(s, Call("answered", answers=SURVEY))
 
 

@@ -200,9 +200,9 @@ class X:
         """The id of the (first) visible window titled like `name`, once there is one;
         AppExited as soon as `alive()` says the app has quit."""
 
-        def found() -> str | None:
+        def found() -> str:
             ids = self.windows(name)
-            return ids[0] if ids else None
+            return ids[0] if ids else ""
 
         return wait_until(found, timeout, f"a window titled {name!r}", 0.2, alive)
 
