@@ -292,6 +292,7 @@ def cmd_volunteer_add(args: argparse.Namespace, url: str) -> int:
         from caller_server import accounts, audit
         from caller_server.models import Volunteer, username_key
 
+        accounts.check_username(args.username)
         taken = session.query(Volunteer.id).filter_by(username_key=username_key(args.username))
         if taken.first() is not None:
             raise CliError(f"volunteer {args.username.strip()!r} already exists")
