@@ -283,7 +283,8 @@ def test_the_password_policy(password: str, problem: str | None) -> None:
     if problem is None:
         assert found is None
     else:
-        assert found is not None and problem in found
+        assert found is not None
+        assert problem in found
 
 
 def test_the_common_list_is_shipped_and_documented() -> None:
