@@ -20,6 +20,9 @@ from caller_server.timeutil import utcnow
 ACTIONS = (
     "created", "updated", "paused", "resumed", "closed", "imported", "exported",
     "suppressed", "released", "voided", "duplicated",
+    # accounts.py (issue 14): ids only, never a name or username.
+    "volunteer_added", "role_changed", "disabled", "enabled", "reset_link", "password_set",
+    "member_added", "member_removed",
 )  # fmt: skip
 _SCALARS = (str, int, float, bool, type(None))
 

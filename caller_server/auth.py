@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from caller_server.models import LoginFailure, Token, Volunteer
+from caller_server.models import LoginFailure, Token, Volunteer, username_key
 from caller_server.timeutil import as_utc, utcnow
 
 
@@ -70,7 +70,9 @@ def create_volunteer(
         raise ValueError("name must be 1 to 200 characters")
     if not password:
         raise ValueError("password must not be empty")
-    taken = session.scalar(select(Volunteer.id).where(Volunteer.username == username))
+    taken = session.scalar(
+        select(Volunteer.id).where(Volunteer.username_key == username_key(username))
+    )
     if taken is not None:
         raise VolunteerExists(f"volunteer {username!r} already exists")
     volunteer = Volunteer(
@@ -129,8 +131,14 @@ def forget_attempt(session: Session, attempt: int) -> None:
 
 
 def authenticate(session: Session, username: str, password: str) -> Volunteer | None:
-    volunteer = session.scalar(select(Volunteer).where(Volunteer.username == username))
-    if volunteer is None:
+    """The volunteer, when the password is theirs; the username matches in any case.
+
+    A disabled account never signs in (accounts.disable).
+    """
+    volunteer = session.scalar(
+        select(Volunteer).where(Volunteer.username_key == username_key(username))
+    )
+    if volunteer is None or volunteer.disabled_at is not None:
         verify_password(_DUMMY_HASH, password)
         return None
     if not verify_password(volunteer.password_hash, password):
@@ -164,6 +172,7 @@ def volunteer_for_token(session: Session, token: str, now: dt.datetime) -> Volun
             Token.token_hash == hash_token(token),
             Token.revoked_at.is_(None),
             Token.expires_at > now,
+            Volunteer.disabled_at.is_(None),
         )
     )
 

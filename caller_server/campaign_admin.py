@@ -95,6 +95,13 @@ def update_campaign(
     if campaign.max_held_contacts != spec.held_limit():
         campaign.max_held_contacts = spec.held_limit()
         changed.append("max_held_contacts")
+    if campaign.open_to_all != spec.open_to_every_volunteer:
+        from caller_server.accounts import release_non_members
+
+        campaign.open_to_all = spec.open_to_every_volunteer
+        changed.append("open_to_every_volunteer")
+        if not campaign.open_to_all:
+            release_non_members(session, campaign_id, utcnow())
     script = spec.script()
     version = script_version(script)
     if version != campaign.script_version:

@@ -42,7 +42,7 @@ _MARKDOWN_LIMIT = 20_000
 _TOP_KEYS = {
     "name", "seat", "candidate", "timezone", "calling_hours", "target_contacts_per_hour",
     "batch_size", "max_attempts", "lease_minutes", "max_held_contacts", "script", "questions",
-    "outcomes", "show_attributes",
+    "outcomes", "show_attributes", "open_to_every_volunteer",
 }  # fmt: skip
 _SCRIPT_KEYS = {"intro", "crib_sheet", "candidate_bio"}
 _QUESTION_KEYS = {str(f) for f in QuestionField}
@@ -80,6 +80,8 @@ class CampaignSpec:
     outcomes: tuple[Outcome, ...] | None = None  # None: the server's defaults
     # Contact attributes shown on the caller's card, in this order.
     show_attributes: tuple[str, ...] = ()
+    # Every volunteer may see and lease it; False: only its members (accounts.py).
+    open_to_every_volunteer: bool = True
 
     def held_limit(self) -> int:
         """Live contacts one volunteer may hold: the file's value, else two batches."""
@@ -160,6 +162,7 @@ def create_campaign(session: Session, spec: CampaignSpec) -> int:
         max_attempts=spec.max_attempts,
         lease_minutes=spec.lease_minutes,
         max_held_contacts=spec.held_limit(),
+        open_to_all=spec.open_to_every_volunteer,
         status="active",
         script=script,
         script_version=script_version(script),
@@ -200,6 +203,9 @@ def _build(data: dict[str, Any]) -> CampaignSpec:
         "questions": _questions(data.get("questions", [])),
         "outcomes": _outcomes(data["outcomes"]) if "outcomes" in data else None,
         "show_attributes": _show_attributes(data.get("show_attributes", [])),
+        "open_to_every_volunteer": _bool(
+            data, "open_to_every_volunteer", "open_to_every_volunteer", True
+        ),
     }
     if "max_held_contacts" in data:
         held = _int(data, "max_held_contacts", 1, MAX_HELD_CONTACTS, 0)

@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username")
     p.add_argument("--name", required=True, help="full name, as teammates will see it")
     p.add_argument("--organiser", action="store_true", help="may export results")
+    volunteer = group
 
     group = add(commands, "campaign", "manage campaigns").add_subparsers(
         dest="action", required=True, metavar="ACTION", parser_class=_Parser
@@ -139,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE.csv", type=Path,
                    help="write here instead of stdout")  # fmt: skip
     cli_admin.add_arguments(campaign, contacts_import, suppress, p, add, _record_id)
+    cli_accounts.add_arguments(volunteer, campaign, add, _record_id)
 
     p = add(commands, "serve", "run the server")
     p.add_argument("--host", default="127.0.0.1")
@@ -287,8 +289,17 @@ def cmd_volunteer_add(args: argparse.Namespace, url: str) -> int:
     _check_schema(url)  # before asking for a password that cannot be stored
     password = _read_password()
     with _transaction(url) as session:
+        from caller_server import accounts, audit
+        from caller_server.models import Volunteer, username_key
+
+        accounts.check_username(args.username)
+        taken = session.query(Volunteer.id).filter_by(username_key=username_key(args.username))
+        if taken.first() is not None:
+            raise CliError(f"volunteer {args.username.strip()!r} already exists")
+        accounts.check_password(password, args.username)
         volunteer = create_volunteer(session, args.username, args.name, password, args.organiser)
         role = volunteer.role
+        audit.record(session, None, "volunteer_added", None, volunteer_id=volunteer.id, role=role)
     print(f"added {role} {args.username.strip()!r}")
     return 0
 
@@ -348,10 +359,11 @@ def cmd_demo(args: argparse.Namespace, url: str) -> int:
 
 
 # The organiser's commands live in cli_admin.py, which imports the helpers above.
-from caller_server import cli_admin  # noqa: E402
+from caller_server import cli_accounts, cli_admin  # noqa: E402
 
 _HANDLERS = {
     **cli_admin.HANDLERS,
+    **cli_accounts.HANDLERS,
     ("init", None): cmd_init,
     ("volunteer", "add"): cmd_volunteer_add,
     ("serve", None): cmd_serve,

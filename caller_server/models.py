@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -55,6 +56,8 @@ class Campaign(Base):
     # active | paused | closed (campaign_status.py): paused leases nothing, closed also
     # refuses renewals and is no longer listed; results are accepted in every status.
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    # Every volunteer may see and lease it; False: only its members (campaign_members).
+    open_to_all: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # {"intro", "crib_sheet", "candidate_bio", "questions": [...], "outcomes": [...]}
     script: Mapped[dict[str, Any]] = mapped_column(JSON)
     script_version: Mapped[str] = mapped_column(String(64))
@@ -66,11 +69,59 @@ class Volunteer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
+    # The username trimmed and case-folded (accounts.username_key): "Dave" and "DAVE"
+    # are one account. Unique; sign-in looks volunteers up by it.
+    username_key: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16), default="caller")  # caller | organiser
     leaderboard_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Turned off by an organiser: no sign-in, no token accepted (accounts.disable).
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    def __init__(self, **kwargs: Any) -> None:
+        if "username" in kwargs and "username_key" not in kwargs:
+            kwargs["username_key"] = username_key(str(kwargs["username"]))
+        super().__init__(**kwargs)
+
+
+def username_key(username: str) -> str:
+    """The form usernames are compared in: trimmed and case-folded."""
+    return username.strip().casefold()[:100]
+
+
+class CampaignMember(Base):
+    """A volunteer who may see and lease a campaign that is not open to every volunteer."""
+
+    __tablename__ = "campaign_members"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PasswordLink(Base):
+    """A one-time link to set a password (a reset, or a new volunteer's first one).
+
+    Stored as the SHA-256 of its secret, like sign-in tokens: a database leak reveals no
+    link. Used once (`used_at`), and only until `expires_at`.
+    """
+
+    __tablename__ = "password_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class Token(Base):

@@ -60,7 +60,7 @@ def lease(
     volunteer: CurrentVolunteer,
     session: DbSession,
 ) -> BatchOut:
-    campaign = any_campaign(session, campaign_id)
+    campaign = any_campaign(session, campaign_id, volunteer)
     try:
         view = leasing.lease_batch(
             session,

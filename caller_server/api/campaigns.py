@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from caller_server import calling_hours
+from caller_server import accounts, calling_hours
 from caller_server.api.deps import CurrentVolunteer, DbSession, active_campaign, db_call
 from caller_server.api.schemas import (
     ERRORS,
@@ -49,9 +49,12 @@ def campaign_out(campaign: Campaign) -> CampaignOut:
 
 @router.get("/campaigns", response_model=CampaignsOut, responses=ERRORS)
 @db_call
-def list_campaigns(_volunteer: CurrentVolunteer, session: DbSession) -> CampaignsOut:
+def list_campaigns(volunteer: CurrentVolunteer, session: DbSession) -> CampaignsOut:
+    """Open campaigns and the volunteer's own (organisers: all), closed ones left out."""
     rows = session.scalars(
-        select(Campaign).where(Campaign.status != "closed").order_by(Campaign.id)
+        select(Campaign)
+        .where(Campaign.status != "closed", accounts.visible_to(volunteer))
+        .order_by(Campaign.id)
     ).all()
     return CampaignsOut(campaigns=[campaign_out(c) for c in rows])
 
@@ -70,9 +73,9 @@ def _etag_matches(header: str | None, etag: str) -> bool:
 )
 @db_call
 def get_script(
-    campaign_id: IdPath, request: Request, _volunteer: CurrentVolunteer, session: DbSession
+    campaign_id: IdPath, request: Request, volunteer: CurrentVolunteer, session: DbSession
 ) -> Response:
-    campaign = active_campaign(session, campaign_id)
+    campaign = active_campaign(session, campaign_id, volunteer)
     etag = f'"{campaign.script_version}"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if _etag_matches(request.headers.get("if-none-match"), etag):
@@ -106,6 +109,6 @@ def get_script(
 def get_progress(
     campaign_id: IdPath, volunteer: CurrentVolunteer, session: DbSession
 ) -> ProgressOut:
-    campaign = active_campaign(session, campaign_id)
+    campaign = active_campaign(session, campaign_id, volunteer)
     figures = campaign_progress(session, campaign, volunteer.id, utcnow())
     return ProgressOut.model_validate({**figures, "campaign_status": campaign.status})

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from caller_server import auth
+from caller_server import accounts, auth
 from caller_server.api.errors import ApiError
 from caller_server.models import Campaign, Volunteer
 from caller_server.timeutil import utcnow
@@ -78,17 +78,32 @@ def organiser(volunteer: CurrentVolunteer) -> Volunteer:
 Organiser = Annotated[Volunteer, Depends(organiser)]
 
 
-def active_campaign(session: Session, campaign_id: int) -> Campaign:
-    """A campaign the volunteer API lists (active or paused); closed ones are 404."""
+def active_campaign(
+    session: Session, campaign_id: int, volunteer: Volunteer | None = None
+) -> Campaign:
+    """A campaign the volunteer API lists (active or paused); closed ones are 404.
+
+    With a volunteer: a campaign they are not a member of is 404 too, as if it did not
+    exist (accounts.may_see).
+    """
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or campaign.status == "closed":
+        raise ApiError(404, "No such campaign.")
+    if volunteer is not None and not accounts.may_see(session, campaign, volunteer):
         raise ApiError(404, "No such campaign.")
     return campaign
 
 
-def any_campaign(session: Session, campaign_id: int) -> Campaign:
-    """A campaign in any status: leasing answers a closed one with a reason, not 404."""
+def any_campaign(
+    session: Session, campaign_id: int, volunteer: Volunteer | None = None
+) -> Campaign:
+    """A campaign in any status: leasing answers a closed one with a reason, not 404.
+
+    With a volunteer: 404 unless they may see it (accounts.may_see).
+    """
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
+        raise ApiError(404, "No such campaign.")
+    if volunteer is not None and not accounts.may_see(session, campaign, volunteer):
         raise ApiError(404, "No such campaign.")
     return campaign

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from caller_server import auth, campaign_admin, dashboard
+from caller_server import accounts, auth, campaign_admin, dashboard
 from caller_server.campaign_admin import CampaignError
 from caller_server.campaign_file import (
     CampaignFileError,
@@ -255,6 +255,7 @@ def edit_campaign(request: Request, user: User, campaign_id: int, notice: str = 
             status=status_of(campaign),
             preview=preview,
             notice=notice,
+            members=accounts.members(session, campaign_id),
         )
 
 

@@ -38,6 +38,7 @@ DEFAULTS: dict[str, str] = {
     "lease_minutes": "45",
     "max_held_contacts": "",
     "intro": "Hello {first_name}, I'm {volunteer_first_name}, a volunteer for {candidate}.",
+    "open_to_every_volunteer": "on",
     "blocks": '[[questions]]\nkey = "support"\ntext = "Will you vote for {candidate}?"\n'
     'kind = "single"\noptions = ["yes", "leaning", "undecided", "no"]\n',
 }
@@ -45,7 +46,7 @@ DEFAULTS: dict[str, str] = {
 
 def form_values(form: FormData) -> dict[str, str]:
     """The submitted fields as text, for re-showing the form after a problem."""
-    names = (*TEXT_FIELDS, *INT_FIELDS, *SCRIPT_FIELDS, "blocks")
+    names = (*TEXT_FIELDS, *INT_FIELDS, *SCRIPT_FIELDS, "blocks", "open_to_every_volunteer")
     return {n: str(form.get(n) or "") for n in names}
 
 
@@ -60,6 +61,8 @@ def data_from_form(values: dict[str, str]) -> dict[str, Any]:
             raise CampaignFileError(f"{n}: must be a whole number")
         data[n] = int(text)
     data["script"] = {n: values.get(n, "") for n in SCRIPT_FIELDS}
+    # A checkbox: absent when unticked.
+    data["open_to_every_volunteer"] = values.get("open_to_every_volunteer") == "on"
     blocks = values.get("blocks", "").strip()
     if blocks:
         try:
@@ -81,6 +84,7 @@ def values_from_campaign(campaign: Campaign) -> dict[str, str]:
     script = campaign.script or {}
     values = {n: str(getattr(campaign, n) or "") for n in (*TEXT_FIELDS, *INT_FIELDS)}
     values.update({n: str(script.get(n) or "") for n in SCRIPT_FIELDS})
+    values["open_to_every_volunteer"] = "on" if campaign.open_to_all else ""
     values["blocks"] = toml_blocks(script.get("questions") or [], script.get("outcomes") or [])
     return values
 
@@ -112,6 +116,7 @@ def campaign_toml(campaign: Campaign) -> str:
     values = values_from_campaign(campaign)
     lines = [f"{n} = {_toml_value(values[n])}" for n in TEXT_FIELDS]
     lines += [f"{n} = {getattr(campaign, n)}" for n in INT_FIELDS]
+    lines.append(f"open_to_every_volunteer = {_toml_value(bool(campaign.open_to_all))}")
     lines += ["", "[script]"]
     lines += [f"{n} = {_toml_value(values[n])}" for n in SCRIPT_FIELDS]
     return "\n".join(lines) + "\n\n" + values["blocks"]

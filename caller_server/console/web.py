@@ -199,4 +199,10 @@ TEMPLATES.env.globals["notices"] = {
     "voided": "Results voided, and the opt-outs they caused lifted.",
     "imported": "Contacts imported.",
     "suppressed": "Opt-out numbers added.",
+    "role_changed": "Role changed.",
+    "disable": "Account turned off: signed out everywhere, held contacts released.",
+    "enable": "Account turned on: they may sign in again.",
+    "member_added": "Member added.",
+    "member_removed": "Member removed; the contacts they held are back in the pool.",
+    "no_volunteer": "There is no volunteer with that username.",
 }

@@ -201,3 +201,49 @@ def test_upgrade_from_0003_keeps_the_data(empty_url: str) -> None:
             conn.execute(text("UPDATE contacts SET external_id = 'E1' WHERE id = 1"))
     finally:
         engine.dispose()
+
+
+def _insert_0006_rows(conn, usernames: list[str]) -> None:  # type: ignore[no-untyped-def]
+    t0 = "2026-12-01 18:00:00+00:00"
+    conn.execute(
+        text(
+            "INSERT INTO campaigns (id, name, seat, candidate, timezone, calling_hours, "
+            "target_contacts_per_hour, batch_size, max_attempts, lease_minutes, "
+            "max_held_contacts, status, script, script_version, created_at) VALUES "
+            "(1, 'C', 'S', 'X', 'UTC', '00:00-24:00', 20, 15, 3, 45, 30, 'active', '{}', 'v1', :t)"
+        ),
+        {"t": t0},
+    )
+    for n, username in enumerate(usernames, start=1):
+        conn.execute(
+            text(
+                "INSERT INTO volunteers (id, username, name, password_hash, role, "
+                "leaderboard_opt_in, created_at) VALUES (:id, :u, 'V', 'x', 'caller', false, :t)"
+            ),
+            {"id": n, "u": username, "t": t0},
+        )
+
+
+def test_0007_refuses_usernames_that_differ_only_in_case(empty_url: str) -> None:
+    """0007: "Dave" and "DAVE" would become one account: the upgrade names them and stops."""
+    schema.upgrade(empty_url, "0006")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            _insert_0006_rows(conn, ["Dave", "DAVE ", "ann"])
+        with pytest.raises(Exception, match="'Dave' and 'DAVE '"):
+            schema.upgrade(empty_url)
+        assert schema.current_revision(empty_url) == "0006"  # nothing changed
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE volunteers SET username = 'dave2' WHERE id = 2"))
+        schema.upgrade(empty_url)
+        assert schema.current_revision(empty_url) == schema.head_revision()
+        with engine.connect() as conn:
+            keys = dict(conn.execute(text("SELECT id, username_key FROM volunteers")).all())
+            assert keys == {1: "dave", 2: "dave2", 3: "ann"}
+            # Every existing campaign is open to every volunteer, as before the upgrade.
+            assert conn.execute(text("SELECT open_to_all FROM campaigns")).scalar() in (True, 1)
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE volunteers SET username_key = 'dave' WHERE id = 3"))
+    finally:
+        engine.dispose()

@@ -22,6 +22,7 @@ PAGES = [
     "/campaigns/{id}/exports",
     "/optouts",
     "/audit",
+    "/volunteers",
 ]
 POSTS = [
     "/logout",
@@ -38,6 +39,15 @@ POSTS = [
     "/campaigns/{id}/contacts/check",
     "/campaigns/{id}/contacts/import",
     "/optouts",
+    "/volunteers/new",
+    "/volunteers/import",
+    "/volunteers/{id}/role",
+    "/volunteers/{id}/disable",
+    "/volunteers/{id}/enable",
+    "/volunteers/{id}/reset",
+    "/campaigns/{id}/members",
+    "/campaigns/{id}/members/remove",
+    "/campaigns/{id}/open",
 ]
 
 
