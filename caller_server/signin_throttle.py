@@ -14,7 +14,7 @@ A sign-in is counted as a failure *before* its password is checked and in its ow
 committed transaction (rows locked, or SQLite's write lock), so a burst of guesses sent
 at once sees each other: only the free allowance is ever verified. A success takes its
 count back (and clears the (username, address) count). Rows quiet for `FORGET` count
-as zero and are pruned, so the table stays small. The state is in the database, so
+as zero and are pruned now and then, so the table stays small. The state is in the database, so
 every server process (`serve --workers N`, SQLite or PostgreSQL) sees the same counts.
 """
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import math
 import os
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ PER_USER = int(_env_number("CALLER_SERVER_THROTTLE_PER_USER", 5))
 PER_ADDRESS = int(_env_number("CALLER_SERVER_THROTTLE_PER_ADDRESS", 50))
 MAX_WAIT = dt.timedelta(seconds=_env_number("CALLER_SERVER_THROTTLE_MAX_WAIT_S", 300))
 FORGET = dt.timedelta(hours=1)
+PRUNE_EVERY = 32  # attempts per process between prunes: one commit fewer per sign-in
+_attempts = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,8 @@ def reserve(session: Session, keys: Keys, now: dt.datetime) -> int | None:
         row.failures += 1
         row.next_allowed_at = now + delay(row.failures, allowances[row.key])
     session.commit()
-    _prune(session, now)
+    if next(_attempts) % PRUNE_EVERY == 0:
+        _prune(session, now)
     return None
 
 
