@@ -63,9 +63,9 @@ class Keys:
     @classmethod
     def of(cls, username: str, address: str) -> Keys:
         user = username.strip().casefold()[:200]
-        digest = hashlib.sha256(f"{user}\n{address}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{user}\n{address}".encode("utf-8", "surrogatepass")).hexdigest()
         return cls(
-            address="a:" + hashlib.sha256(address.encode()).hexdigest(),
+            address="a:" + hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest(),
             pair="u:" + digest,
         )
 
