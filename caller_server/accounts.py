@@ -4,7 +4,7 @@ Every change here records its audit entry in the caller's transaction (the calle
 commits); entries carry volunteer and campaign ids only, never a name or username.
 
 - Usernames are compared trimmed and case-folded (`models.username_key`).
-- Disabling revokes every sign-in token at once, refuses sign-in (`auth.authenticate`)
+- Disabling revokes every sign-in token at once, refuses sign-in (`signin._open`)
   and every token (`auth.volunteer_for_token`), and puts the contacts the volunteer
   holds back in the pool (`dashboard.release_volunteer`, the console's remedy: a call
   already made is still accepted, flagged late).

@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
+import ipaddress
 import logging
+import os
 import shutil
 import socket
+import ssl
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +33,7 @@ from caller_server.timeutil import utcnow
 
 log = logging.getLogger("caller_server.cli")
 PROG = "caller-server"
+ENV_FORWARDED = "CALLER_SERVER_FORWARDED_ALLOW_IPS"
 MAX_PROBLEM_LINES = 50
 _MAX_ID = 2**31 - 1  # PostgreSQL's integer
 
@@ -146,6 +150,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_port, default=8765)
     p.add_argument("--workers", type=_bounded(1, 64, "workers"), default=1)
+    p.add_argument("--ssl-certfile", metavar="CERT.pem", type=Path,
+                   help="serve HTTPS with this certificate (chain), for a team without a "
+                        "proxy or load balancer in front")  # fmt: skip
+    p.add_argument("--ssl-keyfile", metavar="KEY.pem", type=Path,
+                   help="the certificate's private key")  # fmt: skip
+    p.add_argument("--forwarded-allow-ips", metavar="IPS",
+                   default=os.environ.get(ENV_FORWARDED, "127.0.0.1"),
+                   help="comma-separated addresses of proxies whose X-Forwarded-For "
+                        "header names the client (sign-in throttling counts per client); "
+                        f"'*' trusts any. Default: env {ENV_FORWARDED}, "
+                        "else 127.0.0.1")  # fmt: skip
 
     p = add(
         commands,
@@ -321,12 +336,51 @@ def _check_port(host: str, port: int) -> None:
             ) from None
 
 
+def _check_tls(certfile: Path | None, keyfile: Path | None) -> None:
+    """Both files or neither, and they must load: one line now, not a traceback later."""
+    if certfile is None and keyfile is None:
+        return
+    if certfile is None or keyfile is None:
+        raise CliError("--ssl-certfile and --ssl-keyfile go together; give both")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise CliError(f"cannot use {certfile} with {keyfile} for HTTPS: {reason}") from None
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether only this computer can reach `host` (a name counts if all it resolves to is)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except socket.gaierror:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos)
+
+
 def cmd_serve(args: argparse.Namespace, url: str) -> int:
     from caller_server import server
 
     _check_schema(url)
     _check_port(args.host, args.port)
-    server.run(url, args.host, args.port, args.workers)
+    _check_tls(args.ssl_certfile, args.ssl_keyfile)
+    if args.ssl_certfile is None and not _is_loopback(args.host):
+        print(f"{PROG}: warning: serving plain HTTP on {args.host}: passwords and call "
+              "results cross the network unencrypted. Use --ssl-certfile and --ssl-keyfile, "
+              "or a proxy that serves HTTPS in front.", file=sys.stderr, flush=True)  # fmt: skip
+    server.run(
+        url,
+        args.host,
+        args.port,
+        args.workers,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+    )
     return 0
 
 

@@ -137,14 +137,18 @@ class Token(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
-class LoginFailure(Base):
-    """Failed sign-ins per username, shared by all server processes, for throttling."""
+class SigninThrottle(Base):
+    """Failed sign-ins per (username, client address) and per client address.
 
-    __tablename__ = "login_failures"
+    One row per key, shared by every server process (see `caller_server.throttle`);
+    rows quiet for an hour are pruned, so the table stays small.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(100), index=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    __tablename__ = "signin_throttle"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_allowed_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class Contact(Base):

@@ -12,25 +12,47 @@ import os
 import socket
 import threading
 import time
+from pathlib import Path
 
 import uvicorn
 
 from caller_server.db import ENV_DB, resolve_db_url
+from caller_server.hashing import ENV_THREADS
 
 APP_FACTORY = "caller_server.app:create_app"
 
 
-def run(db_url: str | None, host: str = "127.0.0.1", port: int = 8765, workers: int = 1) -> None:
-    """Serve until interrupted (blocks)."""
+def run(
+    db_url: str | None,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    workers: int = 1,
+    *,
+    forwarded_allow_ips: str = "127.0.0.1",
+    ssl_certfile: Path | None = None,
+    ssl_keyfile: Path | None = None,
+) -> None:
+    """Serve until interrupted (blocks).
+
+    The client address (sign-in throttling counts per client) comes from X-Forwarded-For
+    only when the direct peer is one of `forwarded_allow_ips`: uvicorn's proxy-headers
+    middleware does that check and rewrites the client. The worker processes share
+    the cores for password hashing (env CALLER_SERVER_HASH_THREADS, see `hashing`).
+    """
+    workers = max(1, workers)
     os.environ[ENV_DB] = resolve_db_url(db_url)
+    os.environ.setdefault(ENV_THREADS, str(max(1, (os.cpu_count() or 1) // workers)))
     uvicorn.run(
         APP_FACTORY,
         factory=True,
         host=host,
         port=port,
-        workers=max(1, workers),
+        workers=workers,
         log_level="info",
-        proxy_headers=False,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
     )
 
 

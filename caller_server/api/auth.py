@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
 
-from caller_server import auth
+from caller_server import auth, signin
 from caller_server.api.deps import CurrentVolunteer, DbSession, Token, db_call
 from caller_server.api.errors import ApiError
 from caller_server.api.schemas import ERRORS, LoginIn, LoginOut, VolunteerOut
+from caller_server.models import Volunteer
 from caller_server.timeutil import utcnow
 
 router = APIRouter(tags=["auth"])
@@ -16,38 +18,36 @@ BAD_LOGIN = "Wrong username or password."
 
 
 @router.post("/auth/login", response_model=LoginOut, responses={**ERRORS, 429: ERRORS[401]})
-@db_call
-def login(body: LoginIn, session: DbSession) -> LoginOut:
+async def login(body: LoginIn, request: Request) -> LoginOut:
+    """Async on purpose: the password waits for the hashing pool without holding a
+    request thread or a database connection (`caller_server.signin`)."""
     now = utcnow()
-    username = body.username.strip()
-    attempt = auth.begin_attempt(session, username, now)  # committed: a burst sees it
-    wait = auth.throttle_retry_after(session, username, now, exclude=attempt)
-    if wait is not None:
-        auth.forget_attempt(session, attempt)
-        session.commit()
-        raise ApiError(
-            429,
-            f"Too many failed sign-ins. Try again in {wait} seconds.",
-            headers={"Retry-After": str(wait)},
+
+    def reply(session: Session, volunteer: Volunteer) -> LoginOut:
+        token, expires = auth.issue_token(session, volunteer, now)
+        return LoginOut(
+            token=token,
+            expires_at=expires,
+            volunteer=VolunteerOut(
+                id=volunteer.id,
+                username=volunteer.username,
+                name=volunteer.name,
+                role=volunteer.role,  # type: ignore[arg-type]  # the column holds the two roles
+            ),
         )
-    volunteer = auth.authenticate(session, username, body.password)
-    if volunteer is None:
-        session.commit()  # the attempt row stays: it is the failure
-        raise ApiError(401, BAD_LOGIN)
-    auth.clear_failures(session, username)
-    token, expires = auth.issue_token(session, volunteer, now)
-    reply = LoginOut(
-        token=token,
-        expires_at=expires,
-        volunteer=VolunteerOut(
-            id=volunteer.id,
-            username=volunteer.username,
-            name=volunteer.name,
-            role=volunteer.role,  # type: ignore[arg-type]  # the column holds the two roles
-        ),
-    )
-    session.commit()
-    return reply
+
+    try:
+        return await signin.sign_in(
+            request.app.state.sessions,
+            body.username,
+            body.password,
+            signin.client_address(request),
+            reply,
+        )
+    except signin.Throttled as exc:
+        raise ApiError(429, str(exc), headers={"Retry-After": str(exc.wait)}) from None
+    except signin.WrongPassword:
+        raise ApiError(401, BAD_LOGIN) from None
 
 
 @router.post("/auth/logout", status_code=204, responses=ERRORS)

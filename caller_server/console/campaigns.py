@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from caller_server import accounts, auth, campaign_admin, dashboard
+from caller_server import accounts, auth, campaign_admin, dashboard, signin
 from caller_server.campaign_admin import CampaignError
 from caller_server.campaign_file import (
     CampaignFileError,
@@ -40,7 +40,7 @@ from caller_server.console.web import (
     set_session_cookie,
     status_of,
 )
-from caller_server.models import Campaign, Contact, Token
+from caller_server.models import Campaign, Contact, Token, Volunteer
 from caller_server.timeutil import utcnow
 
 router = APIRouter()
@@ -80,8 +80,9 @@ async def login_form(request: Request) -> AsyncIterator[FormData]:
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, form: Annotated[FormData, Depends(login_form)]) -> Response:
-    """Throttled exactly as the app's sign-in is (`auth`); callers are turned away."""
+async def login(request: Request, form: Annotated[FormData, Depends(login_form)]) -> Response:
+    """Throttled exactly as the app's sign-in is (`signin`); callers are turned away.
+    Async so the password waits for the hashing pool without holding a thread."""
     username, password = field(form, "username"), str(form.get("password") or "")
     now = utcnow()
 
@@ -101,30 +102,34 @@ def login(request: Request, form: Annotated[FormData, Depends(login_form)]) -> R
         )
         return page
 
-    with db(request) as session:
-        attempt = auth.begin_attempt(session, username, now)
-        wait = auth.throttle_retry_after(session, username, now, exclude=attempt)
-        if wait is not None:
-            auth.forget_attempt(session, attempt)
-            session.commit()
-            page = again(f"Too many failed sign-ins. Try again in {wait} seconds.", 429)
-            page.headers["Retry-After"] = str(wait)
-            return page
-        volunteer = auth.authenticate(session, username, password)
-        if volunteer is None:
-            session.commit()
-            return again("Wrong username or password.", 401)
-        auth.clear_failures(session, username)
+    def open_session(session: Session, volunteer: Volunteer) -> str | None:
+        """The console session's token, or None for a caller (who is turned away)."""
         if volunteer.role != "organiser":
-            session.commit()
-            raise Forbidden("The console is for organisers. Your account is a caller's.")
+            return None
         token, _ = auth.issue_token(session, volunteer, now)
-        expires = now + session_lifetime()
         session.flush()
         row = session.scalar(select(Token).where(Token.token_hash == auth.hash_token(token)))
         assert row is not None
         row.expires_at = expires
-        session.commit()
+        return token
+
+    expires = now + session_lifetime()
+    try:
+        token = await signin.sign_in(
+            request.app.state.sessions,
+            username,
+            password,
+            signin.client_address(request),
+            open_session,
+        )
+    except signin.Throttled as exc:
+        page = again(str(exc), 429)
+        page.headers["Retry-After"] = str(exc.wait)
+        return page
+    except signin.WrongPassword:
+        return again("Wrong username or password.", 401)
+    if token is None:
+        raise Forbidden("The console is for organisers. Your account is a caller's.")
     reply = RedirectResponse(PREFIX + "/", status_code=303)
     set_session_cookie(request, reply, token, expires)
     reply.delete_cookie(LOGIN_COOKIE, path=PREFIX)

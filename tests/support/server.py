@@ -43,6 +43,7 @@ DRAMA_PREFIXES = ("+44207946", "+44113496", "+44121496", "+44161496")
 DRAMA_COUNT = 1000 * len(DRAMA_PREFIXES)
 FIRST_NAMES = ("Ada", "Bryn", "Cerys", "Dev", "Ezra", "Fern", "Gus", "Hana", "Ivo", "Jun")
 TEST_LEASES_PER_MINUTE = 1000
+TEST_SIGNINS_PER_ADDRESS = 100_000
 LAST_NAMES = ("Quill", "Rook", "Sable", "Thorne", "Umber", "Vale", "Wren", "Yew")
 
 
@@ -87,8 +88,12 @@ class LiveServer:
         command: Sequence[str] | None = None,
         env: dict[str, str] | None = None,
         via_cli: bool = False,
+        args: Sequence[str] = (),
+        tls_ca: Path | None = None,
     ) -> None:
-        """`via_cli` starts `caller-server serve` (python -m caller_server) instead of uvicorn."""
+        """`via_cli` starts `caller-server serve` (python -m caller_server) instead of
+        uvicorn, with `args` added (e.g. --ssl-certfile). `tls_ca`: the server speaks
+        HTTPS with a certificate this CA file vouches for."""
         self.db_url = resolve_db_url(db_url)
         self.workers = workers
         self.host = host
@@ -96,6 +101,8 @@ class LiveServer:
         self.command = list(command) if command else None
         self.extra_env = env or {}
         self.via_cli = via_cli
+        self.args = list(args)
+        self.tls_ca = tls_ca
         self._proc: subprocess.Popen[bytes] | None = None
         fd, name = tempfile.mkstemp(prefix="caller-server-", suffix=".log", dir=_log_dir())
         os.close(fd)
@@ -103,7 +110,7 @@ class LiveServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls_ca else 'http'}://{self.host}:{self.port}"
 
     @property
     def pid(self) -> int | None:
@@ -124,6 +131,7 @@ class LiveServer:
                 str(self.port),
                 "--workers",
                 str(self.workers),
+                *self.args,
             ]
         argv = [
             sys.executable,
@@ -149,6 +157,9 @@ class LiveServer:
         # Tests and soaks lease far faster than a person: only the tests of the lease rate
         # limit itself set a real one (env={"CALLER_SERVER_LEASES_PER_MINUTE": "6"}).
         env.setdefault("CALLER_SERVER_LEASES_PER_MINUTE", str(TEST_LEASES_PER_MINUTE))
+        # Every test signs in from 127.0.0.1, wrong passwords included: only the tests of
+        # sign-in throttling itself set a real per-address allowance.
+        env.setdefault("CALLER_SERVER_THROTTLE_PER_ADDRESS", str(TEST_SIGNINS_PER_ADDRESS))
         env.update(self.extra_env)
         with self.log_path.open("ab") as log:
             self._proc = subprocess.Popen(  # the server under test, stopped by stop()
@@ -165,7 +176,9 @@ class LiveServer:
             if self._proc.poll() is not None:
                 raise RuntimeError(f"server exited ({self._proc.returncode}):\n{self.log_text()}")
             try:
-                if requests.get(self.url + "/api/v1/health", timeout=1).status_code == 200:
+                verify: str | bool = str(self.tls_ca) if self.tls_ca else True
+                health = requests.get(self.url + "/api/v1/health", timeout=1, verify=verify)
+                if health.status_code == 200:
                     return self
             except requests.RequestException:
                 pass

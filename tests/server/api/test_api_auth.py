@@ -7,7 +7,8 @@ import datetime as dt
 import requests
 from sqlalchemy import select, update
 
-from caller_server.models import LoginFailure, Token
+from caller_server.models import SigninThrottle, Token
+from caller_server.signin_throttle import Keys
 from tests.support.server import Api, LiveServer, Seeded, db_session
 
 
@@ -103,39 +104,59 @@ def test_expired_token_is_refused(live_server: LiveServer, seeded: Seeded, calle
     _error(caller.get("/campaigns"), 401, "unauthorized")
 
 
-def test_throttling_after_five_failures_then_free_after_window(
-    live_server: LiveServer, seeded: Seeded
-) -> None:
-    api = Api(live_server.url)
-    user = seeded.callers[1]
-    for _ in range(5):
-        _error(
-            api.post("/auth/login", json={"username": user, "password": "bad"}), 401, "unauthorized"
-        )
-    # Throttled now, even with the right password.
-    for password in ("bad", seeded.password):
-        reply = api.post("/auth/login", json={"username": user, "password": password})
-        _error(reply, 429, "throttled")
-        assert 0 < int(reply.headers["Retry-After"]) <= 300
-    # Another username is not affected.
-    assert (
-        api.post(
-            "/auth/login", json={"username": seeded.callers[0], "password": seeded.password}
-        ).status_code
-        == 200
-    )
-    # Once the window has passed, the right password works again.
-    with db_session(seeded.db_url) as s:
+def _login_from(api: Api, address: str, username: str, password: str) -> requests.Response:
+    """A sign-in relayed by the trusted proxy on 127.0.0.1 for a client at `address`."""
+    body = {"username": username, "password": password}
+    return api.post("/auth/login", json=body, headers={"X-Forwarded-For": address})
+
+
+def _push_wait(db_url: str, username: str, address: str, until: dt.datetime) -> None:
+    """Move the (username, address) throttle's next allowed time (to skip real waiting)."""
+    key = Keys.of(username, address).pair
+    with db_session(db_url) as s:
         s.execute(
-            update(LoginFailure)
-            .where(LoginFailure.username == user)
-            .values(at=LoginFailure.at - dt.timedelta(minutes=5, seconds=1))
+            update(SigninThrottle).where(SigninThrottle.key == key).values(next_allowed_at=until)
         )
         s.commit()
-    assert (
-        api.post("/auth/login", json={"username": user, "password": seeded.password}).status_code
-        == 200
-    )
+
+
+def test_throttling_slows_the_guesser_and_never_locks_the_owner_out(
+    live_server: LiveServer, seeded: Seeded
+) -> None:
+    """Five wrong passwords from one address for one username, then that pair waits;
+    the owner, signing in from their own address, is not held up at all."""
+    api = Api(live_server.url)
+    user, stranger, owner = seeded.callers[1], "203.0.113.7", "198.51.100.4"
+    statuses = []
+    for n in range(8):
+        reply = _login_from(api, stranger, user, f"bad-{n}")
+        statuses.append(reply.status_code)
+        if reply.status_code == 429:
+            break
+    # Five wrong passwords are checked; the next one within a second must wait.
+    assert statuses[:5] == [401] * 5, statuses
+    assert statuses[-1] == 429, statuses
+    message = _error(reply, 429, "throttled")
+    wait = int(reply.headers["Retry-After"])
+    assert 1 <= wait <= 300
+    assert message.startswith("Too many tries. Please wait ")
+    assert f"wait {wait} second" in message
+
+    # The owner, from home, is let straight in.
+    assert _login_from(api, owner, user, seeded.password).status_code == 200
+    # And the stranger's pair stays throttled, even with the right password.
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60)
+    _push_wait(seeded.db_url, user, stranger, later)
+    refused = _login_from(api, stranger, user, seeded.password)
+    _error(refused, 429, "throttled")
+    assert 55 <= int(refused.headers["Retry-After"]) <= 60
+    # Another username from the stranger's address is not affected (yet).
+    assert _login_from(api, stranger, seeded.callers[0], seeded.password).status_code == 200
+    # Once the wait is over, the right password works, and clears that pair's count.
+    _push_wait(seeded.db_url, user, stranger, dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+    assert _login_from(api, stranger, user, seeded.password).status_code == 200
+    with db_session(seeded.db_url) as s:
+        assert s.get(SigninThrottle, Keys.of(user, stranger).pair) is None
 
 
 def test_me_and_preferences(caller: Api, seeded: Seeded) -> None:

@@ -6,8 +6,8 @@ contacts never leased to a volunteer stay invisible and untouchable by every rou
 tokens really expire with time, revocation is per token or per volunteer, and
 throttling holds under a concurrent burst of wrong passwords.
 
-Token lifetime and throttle window are shortened for one server of this module with
-CALLER_SERVER_TOKEN_LIFETIME_S and CALLER_SERVER_THROTTLE_WINDOW_S.
+Token lifetime and the longest sign-in wait are shortened for one server of this
+module with CALLER_SERVER_TOKEN_LIFETIME_S and CALLER_SERVER_THROTTLE_MAX_WAIT_S.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from tests.support.server import (
 pytestmark = pytest.mark.timeout(120)
 
 TOKEN_LIFETIME_S = 5
-THROTTLE_WINDOW_S = 10
+THROTTLE_MAX_WAIT_S = 10
 
 
 def _error(reply: requests.Response, status: int, code: str) -> str:
@@ -193,7 +193,7 @@ def short_server(
     """SQLite with one process; PostgreSQL with `serve --workers 2` (two processes race)."""
     env = {
         "CALLER_SERVER_TOKEN_LIFETIME_S": str(TOKEN_LIFETIME_S),
-        "CALLER_SERVER_THROTTLE_WINDOW_S": str(THROTTLE_WINDOW_S),
+        "CALLER_SERVER_THROTTLE_MAX_WAIT_S": str(THROTTLE_MAX_WAIT_S),
     }
     if request.param == "postgres":
         reason = pg_unavailable_reason()
@@ -259,7 +259,7 @@ def _burst(url: str, username: str, password: str, count: int) -> list[requests.
 def _check_throttled(reply: requests.Response) -> int:
     message = _error(reply, 429, "throttled")
     wait = int(reply.headers["Retry-After"])
-    assert 1 <= wait <= THROTTLE_WINDOW_S
+    assert 1 <= wait <= THROTTLE_MAX_WAIT_S
     assert str(wait) in message
     return wait
 
@@ -267,7 +267,8 @@ def _check_throttled(reply: requests.Response) -> int:
 def test_throttling_holds_under_a_burst(short_server: tuple[LiveServer, Seeded]) -> None:
     """30 wrong passwords at once: at most five are checked, the rest are 429s.
 
-    (Throttled attempts are not failures themselves, so the count stays at most five.)
+    (Each attempt is counted before its password is checked, so a burst sees itself;
+    throttled attempts are not failures themselves, so the count stays at five.)
     """
     server, data = short_server
     replies = _burst(server.url, data.callers[1], "guess-1234", 30)
@@ -280,7 +281,18 @@ def test_throttling_holds_under_a_burst(short_server: tuple[LiveServer, Seeded])
             _check_throttled(reply)
 
 
-def test_right_password_works_after_the_stated_window(
+def _wait_now(login: str, user: str) -> int:
+    """The wait a wrong password is told about now (a probe that got through counted
+    one more failure, so keep probing until one is refused)."""
+    for n in range(5):
+        reply = requests.post(login, json={"username": user, "password": f"probe-{n}"}, timeout=30)
+        if reply.status_code == 429:
+            return _check_throttled(reply)
+        _error(reply, 401, "unauthorized")
+    raise AssertionError("never throttled")
+
+
+def test_delays_grow_and_the_right_password_works_after_the_stated_wait(
     short_server: tuple[LiveServer, Seeded],
 ) -> None:
     server, data = short_server
@@ -289,11 +301,20 @@ def test_right_password_works_after_the_stated_window(
     for n in range(5):
         wrong = {"username": user, "password": f"guess-{n}"}
         _error(requests.post(login, json=wrong, timeout=30), 401, "unauthorized")
-    # A burst with the right password, then one more: all refused while throttled.
-    waits = [_check_throttled(r) for r in _burst(server.url, user, data.password, 10)]
+    # Each failure past the allowance doubles the wait: 1 s, 2 s, 4 s...
+    waits = [_wait_now(login, user)]
+    for n in range(2):
+        time.sleep(waits[-1] + 0.2)
+        wrong = {"username": user, "password": f"again-{n}"}
+        _error(requests.post(login, json=wrong, timeout=30), 401, "unauthorized")
+        waits.append(_wait_now(login, user))
+    assert waits[0] < waits[1] < waits[2], waits
+    assert waits[2] >= 4, waits
+    # A burst with the right password, then one more: all refused while waiting.
+    burst = [_check_throttled(r) for r in _burst(server.url, user, data.password, 10)]
     right = {"username": user, "password": data.password}
     wait = _check_throttled(requests.post(login, json=right, timeout=30))
-    assert wait <= min(waits)
+    assert wait <= min(burst)
     time.sleep(wait + 0.2)
     reply = requests.post(login, json=right, timeout=30)
     assert reply.status_code == 200, reply.text

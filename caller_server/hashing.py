@@ -1,0 +1,101 @@
+"""Password hashing (argon2id) in a bounded pool of threads, one per core.
+
+argon2 is slow on purpose. Run on the request threads, a flood of sign-ins took every
+thread and the whole API slowed down. Here each process hashes on at most
+`pool_size()` threads (argon2-cffi releases the GIL), at a lower scheduling priority
+on Linux, so a storm of sign-ins queues for the pool while the event loop, the request
+threads and the database connections stay free for everything else, and memory stays
+bounded (threads x m).
+
+Parameters: argon2id with m=19 MiB, t=2, p=1, OWASP's recommended configuration
+(Password Storage Cheat Sheet); p=1 because the parallelism comes from the pool. A
+hash made with other parameters (argon2-cffi's defaults before issue 14) is upgraded
+at its owner's next sign-in (`needs_rehash`), so raising them later is a one-line
+change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+TIME_COST = 2
+MEMORY_COST_KIB = 19 * 1024
+PARALLELISM = 1
+NICE = 10  # hashing threads yield the CPU to request threads (Linux: nice is per thread)
+ENV_THREADS = "CALLER_SERVER_HASH_THREADS"  # `serve --workers N` shares the cores out
+
+_hasher = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, parallelism=PARALLELISM)
+# Verified against when the username is unknown, so both cases take as long.
+DUMMY_HASH = _hasher.hash("not a real password")
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def pool_size() -> int:
+    """Hashing threads in this process: env CALLER_SERVER_HASH_THREADS, else the cores."""
+    try:
+        wanted = int(os.environ.get(ENV_THREADS, ""))
+    except ValueError:
+        wanted = 0
+    return wanted if wanted > 0 else max(1, os.cpu_count() or 1)
+
+
+def _lower_priority() -> None:
+    """Linux only: renice this pool thread, so a storm of sign-ins waits for the rest of
+    the API rather than the other way round (elsewhere it would renice the process)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(
+                max_workers=pool_size(), thread_name_prefix="argon2", initializer=_lower_priority
+            )
+        return _pool
+
+
+def hash_password(password: str) -> str:
+    """*Blocking* (CLI, seeding): the hash of `password` with the current parameters."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """*Blocking*: whether `password` matches; a malformed hash is simply no match."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether the hash was made with other parameters than today's."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
+        return True
+
+
+async def verify(password_hash: str, password: str) -> bool:
+    """`verify_password` on the pool: waits its turn without holding a thread or a
+    database connection."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_executor(), verify_password, password_hash, password)
+
+
+async def hash_async(password: str) -> str:
+    """`hash_password` on the pool."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_executor(), hash_password, password)
