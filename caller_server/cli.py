@@ -168,8 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
         "after restoring a backup: lease no contacts for a while, "
         "so that the apps send back the results the backup lacks",
     )
-    p.add_argument("--minutes", type=_minutes, default=recovery.DEFAULT_MINUTES,
-                   help="how long (default 30)")  # fmt: skip
+    p.add_argument("--minutes", type=_minutes, default=None,
+                   help="how long (default 30, or the longest lease_minutes + 1 if longer; "
+                        "shorter than that warns)")  # fmt: skip
 
     p = add(commands, "demo", "run a throw-away demo server (volunteer demo/demo; ignores --db)")
     p.add_argument("--port", type=_port, default=8765)
@@ -387,7 +388,14 @@ def cmd_serve(args: argparse.Namespace, url: str) -> int:
 def cmd_restored(args: argparse.Namespace, url: str) -> int:
     _check_schema(url)
     with _transaction(url) as session:
-        until = recovery.start(session, utcnow(), args.minutes)
+        safe = recovery.shortest_safe_minutes(session)
+        minutes = recovery.default_minutes(session) if args.minutes is None else args.minutes
+        if minutes < safe:
+            print(f"warning: {minutes:g} minutes is shorter than the longest lease plus a "
+                  f"margin ({safe:g}); a volunteer whose app is not running now may still "
+                  "be calling someone the backup forgot, and that person could be handed "
+                  "to a second volunteer", file=sys.stderr)  # fmt: skip
+        until = recovery.start(session, utcnow(), minutes)
     print(f"no contacts will be leased until {until:%H:%M:%S} UTC, while the apps send "
           "back the results this backup lacks; uploads carry on")  # fmt: skip
     return 0

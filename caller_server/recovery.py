@@ -12,14 +12,33 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from caller_server.models import ServerSetting
+from caller_server.models import Campaign, ServerSetting
 from caller_server.timeutil import as_utc
 
 SETTING_NAME = "recovering_until"
 DEFAULT_MINUTES = 30.0
+CLOCK_MARGIN_MINUTES = 1.0  # volunteers' clocks may run a little behind the server's
+
+
+def shortest_safe_minutes(session: Session) -> float:
+    """The shortest window that closes the restore edge: the longest lease, plus a margin.
+
+    The backup forgot the leases granted after it was taken; every one of them ends
+    within `lease_minutes` of the restore (a renewal before the restore only moved its
+    end up to that). While the window is open nobody is leased anything, so a window at
+    least this long means no contact the backup forgot is handed to a second volunteer
+    while the first may still be calling it, even if the first app is not running.
+    """
+    longest = session.scalar(select(func.max(Campaign.lease_minutes))) or 0
+    return float(longest) + CLOCK_MARGIN_MINUTES
+
+
+def default_minutes(session: Session) -> float:
+    """Half an hour for the apps to come back online, and never less than safe."""
+    return max(DEFAULT_MINUTES, shortest_safe_minutes(session))
 
 
 def start(session: Session, now: dt.datetime, minutes: float = DEFAULT_MINUTES) -> dt.datetime:

@@ -72,11 +72,14 @@ def snapshot(db_url: str, server: LiveServer | None = None) -> Snapshot:
     return Snapshot(db_url, name)
 
 
-def restore(snap: Snapshot, server: LiveServer, recovery_minutes: float | None = None) -> None:
+def restore(
+    snap: Snapshot, server: LiveServer, recovery_minutes: float | None = None, recover: bool = True
+) -> None:
     """Stop the server, put the snapshot back in place of its database, start it.
 
-    With `recovery_minutes`, run `caller-server restored` before the start, as the
-    README tells an organiser to: no new leases while the apps send results back.
+    With `recover`, run `caller-server restored` before the start, as the README tells
+    an organiser to: no new leases while the apps send results back
+    (`recovery_minutes`, or the command's own default when None).
     """
     server.stop()
     dispose_engine(snap.db_url)
@@ -89,12 +92,15 @@ def restore(snap: Snapshot, server: LiveServer, recovery_minutes: float | None =
         name = _pg_name(snap.db_url)
         _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         _pg(f'CREATE DATABASE "{name}" TEMPLATE "{snap.where}"')
-    if recovery_minutes is not None:
+    if recover:
+        minutes = [] if recovery_minutes is None else ["--minutes", str(recovery_minutes)]
         subprocess.run(  # the real command line, as an organiser runs it
-            [sys.executable, "-m", "caller_server", "restored", "--minutes",
-             str(recovery_minutes), "--db", snap.db_url],
-            check=True, cwd=REPO, capture_output=True, timeout=120,
-        )  # fmt: skip
+            [sys.executable, "-m", "caller_server", "restored", *minutes, "--db", snap.db_url],
+            check=True,
+            cwd=REPO,
+            capture_output=True,
+            timeout=120,
+        )
     server.start(60)
 
 

@@ -73,9 +73,9 @@ class SoakConfig:
     nap_chance: float = 0.3  # a killed child "slept" past its lease (others may take it)
     nap_for: tuple[float, float] = (3.0, 8.0)  # and comes back this much later
     restore: bool = True  # back up the server at 30 % of the run, restore it at 60 %
-    # `caller-server restored --minutes` after the restore: half the soak's 1-minute lease,
-    # as the README asks, so every running app renews (and hears of it) within the window
-    recovery_minutes: float = 0.5
+    # `caller-server restored --minutes` after the restore: None is the command's default,
+    # the longest lease (the soak's 1 minute) + 1 minute, which the README asks for
+    recovery_minutes: float | None = None
     work_dir: Path | None = None
     log = print
 

@@ -53,3 +53,30 @@ def test_restored_refuses_a_silly_window(seeded: Seeded) -> None:
         proc = cli(seeded.db_url, "restored", "--minutes", minutes)
         assert proc.returncode == 2, (minutes, proc.stdout)
         assert "minutes must be above 0" in proc.stderr
+
+
+def test_the_default_window_outlasts_the_longest_lease(seeded: Seeded) -> None:
+    """Every lease the backup forgot ends inside the window, even an app's that is not
+    running to hear of it: so nobody it may still be calling goes to a second volunteer."""
+    seed_campaign(seeded.db_url, lease_minutes=55)  # longer than the 30-minute default
+    before = dt.datetime.now(dt.UTC)
+    proc = cli(seeded.db_url, "restored")
+    try:
+        assert proc.returncode == 0, proc.stderr
+        assert "warning" not in proc.stderr
+        until = dt.datetime.strptime(proc.stdout.split("until ")[1][:8], "%H:%M:%S").time()
+        opened = dt.datetime.combine(before.date(), until, tzinfo=dt.UTC)
+        if opened < before:
+            opened += dt.timedelta(days=1)  # past midnight UTC
+        assert dt.timedelta(minutes=55) < opened - before <= dt.timedelta(minutes=57)
+    finally:  # the shared database leases again for the tests after this one
+        assert cli(seeded.db_url, "restored", "--minutes", "0.01").returncode == 0
+        time.sleep(1)
+
+
+def test_a_window_shorter_than_a_lease_is_warned_about(seeded: Seeded) -> None:
+    seed_campaign(seeded.db_url, lease_minutes=45)
+    proc = cli(seeded.db_url, "restored", "--minutes", "0.01")
+    time.sleep(1)
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: 0.01 minutes is shorter than the longest lease" in proc.stderr
