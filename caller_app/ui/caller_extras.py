@@ -8,6 +8,7 @@ its view model, so the screen itself changes only where it builds one.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,8 @@ from caller_app.ui.session_list import SessionListDialog
 
 if TYPE_CHECKING:
     from caller_app.ui.caller_screen import CallerScreen
+
+log = logging.getLogger(__name__)
 
 SKIP_KEY = key_of(Action.SKIP)
 BREAK_KEY = key_of(Action.BREAK)
@@ -186,6 +189,7 @@ class CallerExtras(QObject):
         if self.on_break:
             return
         self.on_break = True
+        log.info("break started; contact=%s", self._contact_id())
         self.screen.timer.pause()
         self._set_calling_keys(False)
         self.screen.splitter.hide()
@@ -201,6 +205,7 @@ class CallerExtras(QObject):
         if not self.on_break:
             return
         self.on_break = False
+        log.info("break ended; contact=%s", self._contact_id())
         self.break_screen.hide()
         self.screen.splitter.show()
         self._set_calling_keys(True)
@@ -209,6 +214,11 @@ class CallerExtras(QObject):
         self.session_button.setEnabled(True)
         self.skip_button.setEnabled(self.model.contact is not None)
         self.screen.card.dial.setFocus()
+
+    def _contact_id(self) -> int | None:
+        """The id (never the name) of the contact on screen, for the log."""
+        contact = self.model.contact
+        return contact.id if contact is not None else None
 
     def _set_calling_keys(self, enabled: bool) -> None:
         """On a break no calling key (Dial, save, outcome) may fire; ours stay."""
