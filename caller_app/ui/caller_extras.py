@@ -8,19 +8,22 @@ its view model, so the screen itself changes only where it builds one.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QBoxLayout,
     QCheckBox,
     QHBoxLayout,
     QMessageBox,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from caller_app.domain.models import Contact, Result, Script
@@ -33,6 +36,8 @@ from caller_app.ui.session_list import SessionListDialog
 
 if TYPE_CHECKING:
     from caller_app.ui.caller_screen import CallerScreen
+
+log = logging.getLogger(__name__)
 
 SKIP_KEY = key_of(Action.SKIP)
 BREAK_KEY = key_of(Action.BREAK)
@@ -88,12 +93,18 @@ class CallerExtras(QObject):
         self.skip_button.clicked.connect(self.skip)
         self.break_button.clicked.connect(self.toggle_break)
         self.session_button.clicked.connect(self.open_session_list)
-        row = QHBoxLayout()
+        # Skip sits with Dial and Copy number (it is about this contact); Break and This
+        # session in a row of their own, which the main window moves into its header so
+        # the screen loses no height to them on a small laptop (`dock_session_buttons`).
+        card_buttons = screen.card.buttons
+        card_buttons.insertWidget(card_buttons.count() - 1, self.skip_button)
+        self.session_buttons = QWidget()
+        self.session_buttons.setObjectName("sessionButtons")
+        row = QHBoxLayout(self.session_buttons)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.skip_button)
+        row.addStretch(1)
         row.addWidget(self.break_button)
         row.addWidget(self.session_button)
-        row.addStretch(1)
 
         self.break_screen = BreakScreen()
         self.break_screen.hide()
@@ -101,7 +112,7 @@ class CallerExtras(QObject):
         layout = screen.layout()
         assert isinstance(layout, QVBoxLayout)
         layout.insertWidget(0, self.banner)
-        layout.insertLayout(1, row)
+        layout.insertWidget(1, self.session_buttons)
         layout.addWidget(self.break_screen, 1)
 
         self._own_shortcuts = [
@@ -114,6 +125,13 @@ class CallerExtras(QObject):
         model.contact_changed.connect(self._on_contact)
         model.script_changed.connect(self._on_script)
         self._on_contact(model.contact)
+
+    def dock_session_buttons(self, row: QBoxLayout, index: int) -> None:
+        """Move Take a break and This session into `row` (the window's header)."""
+        layout = self.screen.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.removeWidget(self.session_buttons)
+        row.insertWidget(index, self.session_buttons, 0, Qt.AlignmentFlag.AlignTop)
 
     def _shortcut(self, key: str, slot: Callable[[], object]) -> QShortcut:
         shortcut = QShortcut(QKeySequence(key), self.screen)
@@ -171,6 +189,7 @@ class CallerExtras(QObject):
         if self.on_break:
             return
         self.on_break = True
+        log.info("break started; contact=%s", self._contact_id())
         self.screen.timer.pause()
         self._set_calling_keys(False)
         self.screen.splitter.hide()
@@ -186,6 +205,7 @@ class CallerExtras(QObject):
         if not self.on_break:
             return
         self.on_break = False
+        log.info("break ended; contact=%s", self._contact_id())
         self.break_screen.hide()
         self.screen.splitter.show()
         self._set_calling_keys(True)
@@ -194,6 +214,11 @@ class CallerExtras(QObject):
         self.session_button.setEnabled(True)
         self.skip_button.setEnabled(self.model.contact is not None)
         self.screen.card.dial.setFocus()
+
+    def _contact_id(self) -> int | None:
+        """The id (never the name) of the contact on screen, for the log."""
+        contact = self.model.contact
+        return contact.id if contact is not None else None
 
     def _set_calling_keys(self, enabled: bool) -> None:
         """On a break no calling key (Dial, save, outcome) may fire; ours stay."""

@@ -86,6 +86,7 @@ class CallerScreen(QWidget):
         self.responsive.keep_readable(self.script.script_view)
         self.responsive.size_in_lines(self.form.notes, 5, compact_lines=3)
         self.responsive.tuck(self.progress, self.tr("Your session"))
+        self.responsive.compact_changed.connect(self.form.outcomes.set_compact)
         let_wrap(self.form.hint)  # wraps rather than widen the form on small screens
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 0)

@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         header.addWidget(self.end_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.screen_ = CallerScreen(model)
+        self.screen_.extras.dock_session_buttons(header, 1)  # no row of their own
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 0)
@@ -95,7 +96,10 @@ class MainWindow(QMainWindow):
         model.status_changed.connect(self._refresh_summary)  # uploads go on meanwhile
         self.status.set_status(model.status)
 
-        QWidget.setTabOrder(self.screen_.progress.leaderboard_opt_in, self.end_button)
+        extras = self.screen_.extras
+        QWidget.setTabOrder(self.screen_.progress.leaderboard_opt_in, extras.break_button)
+        QWidget.setTabOrder(extras.break_button, extras.session_button)
+        QWidget.setTabOrder(extras.session_button, self.end_button)
         quit_shortcut = QShortcut(QKeySequence("Ctrl+Q"), self)
         quit_shortcut.activated.connect(self.end_session)
         self.text_size = TextSize(settings, self)  # Ctrl+= / Ctrl+- / Ctrl+0, remembered

@@ -30,6 +30,19 @@ class OutcomeBar(QWidget):
         # the keyboard could not reach every outcome. We keep one checked ourselves.
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
+        self.compact = False
+
+    def set_compact(self, compact: bool) -> None:
+        """Slimmer buttons on a short screen (the style sheet's `[compact="true"]`), so
+        the survey below keeps room for its answers."""
+        self.compact = compact
+        for button in self.buttons:
+            self._style(button)
+
+    def _style(self, button: QPushButton) -> None:
+        button.setProperty("compact", self.compact)
+        button.style().unpolish(button)
+        button.style().polish(button)
 
     def set_outcomes(self, outcomes: Sequence[Outcome]) -> None:
         for button in self.buttons:
@@ -43,6 +56,7 @@ class OutcomeBar(QWidget):
             button.setAutoDefault(False)
             button.setObjectName("outcome")
             button.setProperty("reached", outcome.reached)
+            button.setProperty("compact", self.compact)
             button.setToolTip(self.tr("Press {key} (or Alt+{key})").format(key=key))
             button.setAccessibleName(outcome.label)
             button.setAccessibleDescription(

@@ -111,6 +111,7 @@ class _Tucked:
     column: QBoxLayout
     index: int
     stretch: int
+    min_height: int
     hidden: bool = False
 
 
@@ -145,8 +146,19 @@ class ResponsiveLayout(QObject):
         index = self.layout.indexOf(panel)
         assert index >= 0, "only a panel in the reading column can be tucked"
         stretch = self.layout.stretch(index)
-        self._tucked.append(_Tucked(panel, title, self.layout, index, stretch))
+        self._tucked.append(
+            _Tucked(panel, title, self.layout, index, stretch, panel.minimumHeight())
+        )
+        self._let_squeeze(self._tucked[-1], docked=True)
         self.update()
+
+    @staticmethod
+    def _let_squeeze(tucked: _Tucked, docked: bool) -> None:
+        """A docked panel does not set the column's minimum height: a window made
+        shorter than it needs first squeezes it, and the resize then tucks it away
+        (else the window could never get short enough to tuck it). As a tab it asks
+        for its own minimum again."""
+        tucked.panel.setMinimumHeight(1 if docked else tucked.min_height)
 
     def keep_readable(self, view: QAbstractScrollArea, chars: int = READABLE_CHARS) -> None:
         """`view` never gets narrower than lines of `chars` characters in its font."""
@@ -222,6 +234,7 @@ class ResponsiveLayout(QObject):
             if compact and not self._is_tucked(t):
                 t.hidden = t.panel.isHidden()
                 t.column.removeWidget(t.panel)
+                self._let_squeeze(t, docked=False)
                 index = self.reader.addTab(t.panel, t.title)
                 self.reader.setTabToolTip(index, t.panel.accessibleName() or t.title)
                 self.reader.setTabVisible(index, not t.hidden)
@@ -229,6 +242,7 @@ class ResponsiveLayout(QObject):
                 if self.reader.currentWidget() is t.panel:
                     self.reader.setCurrentIndex(0)  # back to the script, not a neighbour
                 self.reader.removeTab(self.reader.indexOf(t.panel))
+                self._let_squeeze(t, docked=True)
                 t.column.insertWidget(min(t.index, t.column.count()), t.panel, t.stretch)
                 t.panel.setVisible(not t.hidden)
         if changed:

@@ -2,7 +2,8 @@
 [--size WxH ...]`.
 
 Runs the real app against the practice server on the offscreen platform: sign-in,
-caller screen (light and dark), offline status, session summary. The first `--size`
+caller screen (light and dark), offline status, the needs-attention list, session
+summary. The first `--size`
 (default 1366x768, a common laptop) makes `caller-light.png` and friends; each further
 size adds `caller-light-WxH.png` and `caller-dark-WxH.png`, e.g. `--size 1366x768
 --size 800x600` for the smallest screen the caller screen supports.
@@ -153,6 +154,21 @@ def main(argv: list[str] | None = None) -> int:
             screen.save()
         wait_until(lambda: "retrying in" in window.status.current_text())
         grab(window, out / "offline.png")
+
+        # Two of the offline calls refused as the server refuses a call for a contact
+        # handed back meanwhile (the store's own bookkeeping for a refusal).
+        from caller_app.domain.models import Rejection
+        from caller_app.store.outbox import PENDING
+
+        waiting = core.store.results(PENDING)[:2]
+        core.store.mark_rejected(
+            Rejection(r.id, "not_leased", "You released this contact.") for r in waiting
+        )
+        core.attention_changed.emit()
+        attention = window.show_attention()
+        attention.resize(760, 360)
+        grab(attention, out / "needs-attention.png")
+        attention.close()
 
         window.end_session()  # the summary comes before anything is handed back
         summary = window.summary
