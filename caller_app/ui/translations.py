@@ -90,13 +90,20 @@ def install_translations(
             break
     else:
         log.info("no translation for %s: English", locale.name())
+    if not installed:  # Qt's buttons in the same language as ours, not half and half
+        return installed
     qt_folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
-    if installed:  # Qt's buttons in the same language as ours, not half and half
-        translator = _load(locale, QT_STEM, qt_folder, app)
+    for where, folder in [*folders, ("Qt library", qt_folder)]:
+        translator = _load(locale, QT_STEM, folder, app)
         if translator is not None:
+            # Installed before ours in the list, so ours (searched first) wins where
+            # both translate a standard button.
             app.installTranslator(translator)
-            installed.append(translator)
-            log.info("Qt translation loaded: %s", Path(translator.filePath()).name)
+            app.removeTranslator(installed[0])
+            app.installTranslator(installed[0])
+            installed.insert(0, translator)
+            log.info("Qt translation loaded: %s from the %s", Path(translator.filePath()).name, where)
+            break
     return installed
 
 
@@ -185,3 +192,17 @@ def short_date(moment: dt.date, *, two_digit_day: bool = False) -> str:
     return QCoreApplication.translate("Dates", "{weekday} {day} {month}").format(
         weekday=short_weekday(moment), day=day, month=short_month(moment)
     )
+
+
+# Qt's own words on standard buttons, in the contexts Qt looks them up in. Listed here so
+# they are in the translators' file: Qt ships no qtbase translation for many languages
+# (Welsh among them), and the app bundle leaves Qt's translations out.
+QT_STANDARD_TEXTS = (
+    QT_TRANSLATE_NOOP("QPlatformTheme", "OK"),
+    QT_TRANSLATE_NOOP("QPlatformTheme", "Cancel"),
+    QT_TRANSLATE_NOOP("QPlatformTheme", "Close"),
+    QT_TRANSLATE_NOOP("QPlatformTheme", "&Yes"),
+    QT_TRANSLATE_NOOP("QPlatformTheme", "&No"),
+    QT_TRANSLATE_NOOP("QMessageBox", "Show Details..."),
+    QT_TRANSLATE_NOOP("QMessageBox", "Hide Details..."),
+)
