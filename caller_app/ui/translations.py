@@ -96,13 +96,15 @@ def install_translations(
     for where, folder in [*folders, ("Qt library", qt_folder)]:
         translator = _load(locale, QT_STEM, folder, app)
         if translator is not None:
-            # Installed before ours in the list, so ours (searched first) wins where
-            # both translate a standard button.
+            # Qt asks the translator installed last first: ours goes back on top, so
+            # our file's word wins where both translate a standard button.
             app.installTranslator(translator)
             app.removeTranslator(installed[0])
             app.installTranslator(installed[0])
             installed.insert(0, translator)
-            log.info("Qt translation loaded: %s from the %s", Path(translator.filePath()).name, where)
+            log.info(
+                "Qt translation loaded: %s from the %s", Path(translator.filePath()).name, where
+            )
             break
     return installed
 

@@ -23,10 +23,11 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from caller_app import paths
+from caller_app.__main__ import parse_args
 from caller_app.api.errors import Offline, ProtocolError
 from caller_app.app import CallerCore
 from caller_app.credentials import Credentials
@@ -39,6 +40,7 @@ from caller_app.ui.translations import (
     install_translations,
     remove_translations,
     short_date,
+    user_folder,
     weekday_name,
 )
 from caller_app.ui.viewmodels import CallerViewModel, SignInModel, error_sentence
@@ -152,7 +154,7 @@ def test_the_extractor_finds_the_apps_sentences(tmp_path: Path) -> None:
 # --- the effect ----------------------------------------------------------------------
 
 
-def _welsh_ts(rows: list[tuple[str, str, str]]) -> str:
+def _ts_file(rows: list[tuple[str, str, str]], language: str = "cy_GB") -> str:
     contexts: dict[str, list[str]] = {}
     for context, english, welsh in rows:
         contexts.setdefault(context, []).append(
@@ -165,7 +167,7 @@ def _welsh_ts(rows: list[tuple[str, str, str]]) -> str:
     )
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n'
-        f'<TS version="2.1" language="cy_GB">{body}</TS>\n'
+        f'<TS version="2.1" language="{language}">{body}</TS>\n'
     )
 
 
@@ -176,7 +178,7 @@ def welsh_file(tmp_path: Path) -> Path:
     if lrelease is None:
         pytest.skip("pyside6-lrelease is not installed")
     ts = tmp_path / "caller-app_cy.ts"
-    ts.write_text(_welsh_ts(WELSH), encoding="utf-8")
+    ts.write_text(_ts_file(WELSH), encoding="utf-8")
     folder = paths.data_dir() / "translations"  # the conftest's throwaway data folder
     folder.mkdir(parents=True, exist_ok=True)
     qm = folder / "caller-app_cy.qm"
@@ -270,8 +272,11 @@ def test_the_key_sheet_and_failures_and_dates_in_welsh(qtbot, welsh) -> None:
     assert short_date(friday) == "Gwe 4 Rhag"
 
 
-def test_without_a_file_the_app_speaks_english(qtbot, qapp, screen) -> None:
-    installed = install_translations("cy")  # asked for Welsh, but no file anywhere
+def test_without_a_file_the_app_speaks_english(qtbot, qapp, screen, tmp_path: Path) -> None:
+    empty = tmp_path / "shipped"
+    empty.mkdir()
+    # Asked for Welsh, with no file in the data folder nor among the shipped ones.
+    installed = install_translations("cy", [("data folder", user_folder()), ("app", empty)])
     try:
         assert installed == []
         dialog = _sign_in_dialog(qtbot)
@@ -297,7 +302,7 @@ def test_the_data_folder_file_wins_over_the_bundled_one(
     lrelease = _tool("pyside6-lrelease")
     assert lrelease is not None
     ts = tmp_path / "old.ts"
-    ts.write_text(_welsh_ts([("SignInDialog", "Sign in", "Hen air")]), encoding="utf-8")
+    ts.write_text(_ts_file([("SignInDialog", "Sign in", "Hen air")]), encoding="utf-8")
     subprocess.run(
         [lrelease, str(ts), "-qm", str(bundled / "caller-app_cy.qm")],
         check=True,
@@ -313,5 +318,37 @@ def test_the_data_folder_file_wins_over_the_bundled_one(
     installed = install_translations("cy", [("app", bundled)])
     try:
         assert QCoreApplication.translate("SignInDialog", "Sign in") == "Hen air"
+    finally:
+        remove_translations(installed)
+
+
+def test_the_language_option() -> None:
+    assert parse_args(["--lang", "cy"]).lang == "cy"
+    assert parse_args([]).lang is None  # the computer's language
+
+
+def test_qts_own_translation_comes_with_ours(qtbot, qapp, tmp_path: Path) -> None:
+    """German: Qt's qtbase_de.qm names the buttons ours leaves out; ours wins where both do."""
+    qt_folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    lrelease = _tool("pyside6-lrelease")
+    if lrelease is None or not (qt_folder / "qtbase_de.qm").exists():
+        pytest.skip("needs pyside6-lrelease and Qt's qtbase_de.qm")
+    folder = tmp_path / "de"
+    folder.mkdir()
+    ts = tmp_path / "de.ts"
+    ts.write_text(
+        _ts_file([("SignInDialog", "Sign in", "Anmelden"), ("QPlatformTheme", "OK", "Gut")], "de"),
+        encoding="utf-8",
+    )
+    subprocess.run(
+        [lrelease, str(ts), "-qm", str(folder / "caller-app_de.qm")],
+        check=True,
+        capture_output=True,
+    )
+    installed = install_translations("de", [("app", folder)])
+    try:
+        assert [Path(t.filePath()).name for t in installed] == ["qtbase_de.qm", "caller-app_de.qm"]
+        assert _cancel_text(_sign_in_dialog(qtbot)) == "Abbrechen"  # Qt's word
+        assert QCoreApplication.translate("QPlatformTheme", "OK") == "Gut"  # ours wins
     finally:
         remove_translations(installed)
