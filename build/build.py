@@ -72,6 +72,11 @@ def build(target: str, onefile: bool = False, clean: bool = False) -> Path:
     ]
     if clean:
         cmd.append("--clean")
+    if target == "app":  # the bundle carries each caller-app_<lang>.ts compiled afresh
+        sys.path.insert(0, str(HERE))
+        import translations
+
+        translations.release()
     env = dict(os.environ, CALLER_APP_ONEFILE="1" if onefile else "0")
     started = time.monotonic()
     subprocess.run(cmd, cwd=ROOT, env=env, check=True)  # noqa: S603 (our own arguments)

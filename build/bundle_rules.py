@@ -202,8 +202,9 @@ def _is_qt_translation(dest: str) -> bool:
 def slim_toc(toc: list[tuple], allow: dict[str, frozenset[str]]) -> list[tuple]:
     """Drop disallowed Qt plugins, all Qt translations and known-unneeded binaries.
 
-    The app's text is English and it installs no QTranslator, so Qt's own translations
-    (standard dialog buttons) would never be loaded.
+    Qt's own translations (about 6 MB for qtbase alone) stay out for size: the app's
+    translation files (resources/translations, bundled with the other resources) carry
+    the few standard-button words the app shows (caller_app/ui/translations.py).
     """
     kept = []
     for entry in toc:

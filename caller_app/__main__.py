@@ -1,7 +1,8 @@
 """`caller-app`: start-up in a fixed order.
 
 1. arguments (`--version` answers before anything else is loaded)
-2. paths (`--data-dir`), 3. logging, 4. QApplication, theme and crash handler,
+2. paths (`--data-dir`), 3. logging, 4. QApplication, translations (`--lang`), theme
+   and crash handler,
 5. the launcher: practice server or sign-in, campaign, caller screen.
 """
 
@@ -40,6 +41,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="colour scheme (default: follow the operating system)",
     )
     parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="language of the app, e.g. cy for Welsh (default: the computer's); "
+        "needs a caller-app_LANG.qm translation file",
+    )
+    parser.add_argument(
         "--exit-after-first-contact", action="store_true", help=argparse.SUPPRESS
     )  # benchmarks: time to first contact
     parser.add_argument(
@@ -58,6 +65,7 @@ def install_excepthook() -> None:
             sys.__excepthook__(kind, exc, tb)
             return
         log.critical("uncaught exception", exc_info=(kind, exc, tb))
+        from PySide6.QtCore import QCoreApplication
         from PySide6.QtWidgets import QApplication, QMessageBox
 
         if QApplication.instance() is None:
@@ -65,10 +73,13 @@ def install_excepthook() -> None:
             return
         box = QMessageBox(
             QMessageBox.Icon.Critical,
-            "Something went wrong",
-            "The caller app hit a problem it did not expect. Your saved "
-            "results are safe. Details are in the log file; please send it "
-            "to your organiser.",
+            QCoreApplication.translate("Crash", "Something went wrong"),
+            QCoreApplication.translate(
+                "Crash",
+                "The caller app hit a problem it did not expect. Your saved "
+                "results are safe. Details are in the log file; please send it "
+                "to your organiser.",
+            ),
         )
         box.setDetailedText("".join(traceback.format_exception_only(kind, exc)))
         box.exec()
@@ -91,17 +102,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run()
 
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
     from caller_app.ui.gc_guard import GuiThreadCollector
     from caller_app.ui.resources import icon
     from caller_app.ui.splash import Splash
     from caller_app.ui.theme import apply_theme
+    from caller_app.ui.translations import install_translations
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("caller-app")
-    app.setApplicationDisplayName("Phone bank")
+    install_translations(args.lang)  # before any window, so every window is translated
+    app.setApplicationDisplayName(QCoreApplication.translate("App", "Phone bank"))
     app.setApplicationVersion(__version__)
     app.setWindowIcon(icon("app"))
     app.setQuitOnLastWindowClosed(False)

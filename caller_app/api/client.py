@@ -27,6 +27,7 @@ from urllib3.util.retry import Retry
 
 from caller_app import SUPPORTED_API, __version__
 from caller_app.domain.contract import MAX_CHECK_IDS, MAX_RESULTS_PER_REQUEST
+from caller_app.domain.i18n import QT_TRANSLATE_NOOP
 from caller_app.domain.models import (
     Account,
     Campaign,
@@ -63,7 +64,9 @@ def normalise_server_url(url: str) -> str:
     """The canonical address (`PhoneBank.example.org:443/` -> `https://phonebank.example.org`):
     one server, one owner of results, one keyring entry. http only on loopback."""
     if not url.strip():
-        raise BadServerUrl("Please enter the server address your organiser gave you.")
+        raise BadServerUrl(
+            QT_TRANSLATE_NOOP("Errors", "Please enter the server address your organiser gave you.")
+        )
     try:
         url = canonical_server_url(url)
     except ValueError:
@@ -71,7 +74,10 @@ def normalise_server_url(url: str) -> str:
     host = urlsplit(url).hostname or ""
     if url.startswith("http://") and not _is_loopback(host):
         raise BadServerUrl(
-            "The server address must start with https:// so that your sign-in stays private."
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "The server address must start with https:// so that your sign-in stays private.",
+            )
         )
     return url
 
@@ -191,7 +197,9 @@ class ApiClient:
                     raise
                 log.info("%s %s: reply too slow", method, path)
                 raise ProtocolError(
-                    "The server's reply was coming far too slowly. We'll keep trying."
+                    QT_TRANSLATE_NOOP(
+                        "Errors", "The server's reply was coming far too slowly. We'll keep trying."
+                    )
                 ) from exc
             finally:
                 with self._lock:
@@ -214,7 +222,10 @@ class ApiClient:
         except requests.exceptions.SSLError as exc:
             log.warning("%s %s: TLS failure", method, path)
             raise ProtocolError(
-                "The server's security certificate could not be verified. We'll keep trying."
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "The server's security certificate could not be verified. We'll keep trying.",
+                )
             ) from exc
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             log.info("%s %s: offline (%s)", method, path, type(exc).__name__)
@@ -229,7 +240,11 @@ class ApiClient:
     def _read(self, response: requests.Response, method: str, path: str) -> bytes:
         length = response.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > self.max_reply_bytes:
-            raise ProtocolError("The server's reply was far too large. We'll keep trying.")
+            raise ProtocolError(
+                QT_TRANSLATE_NOOP(
+                    "Errors", "The server's reply was far too large. We'll keep trying."
+                )
+            )
         chunks: list[bytes] = []
         size = 0
         # The read timeout bounds each wait for bytes, not the whole reply: a server that
@@ -240,16 +255,25 @@ class ApiClient:
             while chunk := response.raw.read1(64 * 1024, decode_content=True):
                 size += len(chunk)
                 if size > self.max_reply_bytes:
-                    raise ProtocolError("The server's reply was far too large. We'll keep trying.")
+                    raise ProtocolError(
+                        QT_TRANSLATE_NOOP(
+                            "Errors", "The server's reply was far too large. We'll keep trying."
+                        )
+                    )
                 if time.monotonic() > deadline:
                     log.info("%s %s: reply too slow", method, path)
                     raise ProtocolError(
-                        "The server's reply was coming far too slowly. We'll keep trying."
+                        QT_TRANSLATE_NOOP(
+                            "Errors",
+                            "The server's reply was coming far too slowly. We'll keep trying.",
+                        )
                     )
                 chunks.append(chunk)
         except (ReadTimeoutError, OSError) as exc:
             log.info("%s %s: connection lost while reading (%s)", method, path, type(exc).__name__)
-            raise Offline("The connection dropped. We'll keep trying.") from exc
+            raise Offline(
+                QT_TRANSLATE_NOOP("Errors", "The connection dropped. We'll keep trying.")
+            ) from exc
         except urllib3.exceptions.HTTPError as exc:
             log.info("%s %s: broken reply (%s)", method, path, type(exc).__name__)
             raise ProtocolError() from exc
@@ -264,7 +288,9 @@ class ApiClient:
             return json.loads(content.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise ProtocolError(
-                "The server's reply was cut short or garbled. We'll keep trying."
+                QT_TRANSLATE_NOOP(
+                    "Errors", "The server's reply was cut short or garbled. We'll keep trying."
+                )
             ) from None
 
     def _error(
@@ -283,7 +309,10 @@ class ApiClient:
         log.info("%s: HTTP %d %s", path, status, code)
         if 300 <= status < 400:
             return ProtocolError(
-                "The server tried to send us to another address; we did not follow it."
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "The server tried to send us to another address; we did not follow it.",
+                )
             )
         if status in (401, 403) and auth:
             return SignedOut(status=status)

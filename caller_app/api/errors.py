@@ -14,14 +14,23 @@ ApiError
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from caller_app.domain.errors import ExpectedFailure
+from caller_app.domain.i18n import QT_TRANSLATE_NOOP
 
 
 class ApiError(ExpectedFailure):
-    default = "Something went wrong talking to the phone bank server."
+    default = QT_TRANSLATE_NOOP("Errors", "Something went wrong talking to the phone bank server.")
 
-    def __init__(self, message: str | None = None, *, status: int | None = None) -> None:
-        super().__init__(message or self.default)
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status: int | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(message or self.default, params=params)
         self.status = status
 
     @property
@@ -31,7 +40,9 @@ class ApiError(ExpectedFailure):
 
 
 class Offline(ApiError):
-    default = "Can't reach the phone bank server. Check your internet connection."
+    default = QT_TRANSLATE_NOOP(
+        "Errors", "Can't reach the phone bank server. Check your internet connection."
+    )
 
     @property
     def transient(self) -> bool:
@@ -39,11 +50,11 @@ class Offline(ApiError):
 
 
 class SignedOut(ApiError):
-    default = "You have been signed out. Please sign in again."
+    default = QT_TRANSLATE_NOOP("Errors", "You have been signed out. Please sign in again.")
 
 
 class Rejected(ApiError):
-    default = "The server refused the request."
+    default = QT_TRANSLATE_NOOP("Errors", "The server refused the request.")
 
     def __init__(
         self, message: str | None = None, *, status: int | None = None, code: str = ""
@@ -53,7 +64,7 @@ class Rejected(ApiError):
 
 
 class Throttled(ApiError):
-    default = "The server is busy. Trying again shortly."
+    default = QT_TRANSLATE_NOOP("Errors", "The server is busy. Trying again shortly.")
 
     def __init__(self, message: str | None = None, *, retry_after: float = 30.0) -> None:
         super().__init__(message, status=429)
@@ -65,7 +76,9 @@ class Throttled(ApiError):
 
 
 class ServerError(ApiError):
-    default = "The phone bank server has a problem. Your calls are safe; we'll keep trying."
+    default = QT_TRANSLATE_NOOP(
+        "Errors", "The phone bank server has a problem. Your calls are safe; we'll keep trying."
+    )
 
     @property
     def transient(self) -> bool:
@@ -73,9 +86,10 @@ class ServerError(ApiError):
 
 
 class ProtocolError(ApiError):
-    default = (
+    default = QT_TRANSLATE_NOOP(
+        "Errors",
         "The reply did not come from the phone bank server (a Wi-Fi sign-in page?). "
-        "We'll keep trying."
+        "We'll keep trying.",
     )
 
     @property
@@ -84,7 +98,9 @@ class ProtocolError(ApiError):
 
 
 class Incompatible(ProtocolError):
-    default = "Incompatible server version: please update the caller app."
+    default = QT_TRANSLATE_NOOP(
+        "Errors", "Incompatible server version: please update the caller app."
+    )
 
     @property
     def transient(self) -> bool:
@@ -92,4 +108,6 @@ class Incompatible(ProtocolError):
 
 
 class BadServerUrl(ApiError):
-    default = "That server address doesn't look right. It should start with https://"
+    default = QT_TRANSLATE_NOOP(
+        "Errors", "That server address doesn't look right. It should start with https://"
+    )

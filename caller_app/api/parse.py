@@ -14,6 +14,7 @@ from caller_app.domain.contract import (
     MAX_SHOW_ATTRIBUTES,
     QuestionKind,
 )
+from caller_app.domain.i18n import QT_TRANSLATE_NOOP
 from caller_app.domain.models import (
     Account,
     Attempt,
@@ -34,7 +35,12 @@ from .errors import ProtocolError
 
 
 def _bad(what: str) -> ProtocolError:
-    return ProtocolError(f"The server sent an unexpected reply ({what}). We'll keep trying.")
+    return ProtocolError(
+        QT_TRANSLATE_NOOP(
+            "Errors", "The server sent an unexpected reply ({what}). We'll keep trying."
+        ),
+        params={"what": what},
+    )
 
 
 def obj(value: Any, what: str = "object") -> dict[str, Any]:

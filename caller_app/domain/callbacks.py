@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -104,11 +105,28 @@ def quick_choices(hours: str, tz: str, now: dt.datetime) -> list[Offer]:
     return offers
 
 
-def describe(when: dt.datetime, tz: str, now: dt.datetime) -> str:
+def _english_weekday(day: dt.date) -> str:
+    return day.strftime("%a")
+
+
+def _english_month(day: dt.date) -> str:
+    return day.strftime("%b")
+
+
+def describe(
+    when: dt.datetime,
+    tz: str,
+    now: dt.datetime,
+    *,
+    weekday: Callable[[dt.date], str] = _english_weekday,
+    month: Callable[[dt.date], str] = _english_month,
+) -> str:
     """`when` on the campaign's clock: "Thu 19:30", with the date when a week or more
-    away ("Thu 10 Dec 19:30"). The UI adds the zone's name."""
+    away ("Thu 10 Dec 19:30"). The UI adds the zone's name, and passes `weekday` and
+    `month` to name them in the volunteer's language (this layer has no translator)."""
     local = when.astimezone(ZoneInfo(tz))
     days = (local.date() - now.astimezone(ZoneInfo(tz)).date()).days
+    time = local.strftime("%H:%M")
     if 0 <= days < 7:
-        return local.strftime("%a %H:%M")
-    return f"{local.strftime('%a')} {local.day} {local.strftime('%b %H:%M')}"
+        return f"{weekday(local)} {time}"
+    return f"{weekday(local)} {local.day} {month(local)} {time}"

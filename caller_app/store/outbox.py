@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, bindparam, delete, func, insert, or_, sele
 from sqlalchemy.exc import OperationalError
 
 from caller_app.domain.errors import ExpectedFailure
+from caller_app.domain.i18n import QT_TRANSLATE_NOOP
 from caller_app.domain.models import AttentionItem, Rejection, Result, ResultDraft
 
 from . import convert
@@ -103,8 +104,11 @@ class Outbox:
         except OperationalError as exc:
             log.error("could not save a result: %s", type(exc.orig).__name__)
             raise StoreError(
-                "The call could not be saved on this computer (is the disk full?). "
-                "Nothing was lost; please try again."
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "The call could not be saved on this computer (is the disk full?). "
+                    "Nothing was lost; please try again.",
+                )
             ) from exc
         log.info(
             "recorded result=%s contact=%d batch=%d", result.id, result.contact_id, result.batch_id

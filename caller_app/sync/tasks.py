@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from caller_app.api.errors import ApiError, Offline, ProtocolError, Rejected, SignedOut, Throttled
+from caller_app.domain.i18n import QT_TRANSLATE_NOOP
 from caller_app.domain.models import Rejection, RetryWait, Script, TeamProgress
 from caller_app.store import Store
 
@@ -207,7 +208,11 @@ class SyncSteps:
                 len(refused),
             )
             if not done and not refused:
-                raise ProtocolError("The server did not confirm our results. We'll keep trying.")
+                raise ProtocolError(
+                    QT_TRANSLATE_NOOP(
+                        "Errors", "The server did not confirm our results. We'll keep trying."
+                    )
+                )
             chunk = min(policy.upload_chunk, chunk * 2)
         if delivered:
             wait = (self.tally_not_before - self.clock()).total_seconds()

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from caller_app.domain.attention import AttentionEntry, write_attention_csv
 from caller_app.domain.models import Account, Campaign
+from caller_app.ui.translations import short_date
 from caller_app.ui.viewmodels import error_sentence
 
 if TYPE_CHECKING:
@@ -181,4 +182,6 @@ class AttentionViewModel(QObject):
 def _when(at: dt.datetime) -> str:
     """E.g. "Tue 1 Dec, 19:42" in this computer's time."""
     local = at.astimezone()
-    return f"{local.strftime('%a')} {local.day} {local.strftime('%b, %H:%M')}"
+    return QCoreApplication.translate("AttentionModel", "{date}, {time}").format(
+        date=short_date(local), time=local.strftime("%H:%M")
+    )

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from caller_app.domain import callbacks
 from caller_app.domain.callbacks import QuickChoice, Refusal
 from caller_app.domain.calling_hours import is_always, zone_label
+from caller_app.ui.translations import short_date, short_month, short_weekday
 
 Clock = Callable[[], dt.datetime]
 DAYS_OFFERED = 14  # the day list: today and the next two weeks
@@ -248,7 +249,10 @@ class CallbackPicker(QWidget):
     def words(self, when: dt.datetime) -> str:
         """ "Thu 19:30 London time"."""
         return self.tr("{when} {zone} time").format(
-            when=callbacks.describe(when, self._tz, self._clock()), zone=zone_label(self._tz)
+            when=callbacks.describe(
+                when, self._tz, self._clock(), weekday=short_weekday, month=short_month
+            ),
+            zone=zone_label(self._tz),
         )
 
     def refusal_words(self, why: Refusal | None, when: dt.datetime | None) -> str:
@@ -275,7 +279,7 @@ class CallbackPicker(QWidget):
         )
 
     def _day_words(self, offset: int, day: dt.date) -> str:
-        date = f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
+        date = short_date(day)
         if offset == 0:
             return self.tr("Today ({date})").format(date=date)
         if offset == 1:

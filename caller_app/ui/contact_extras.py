@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from caller_app.domain.contact_time import attribute_label, contact_time
 from caller_app.domain.models import Attempt, Contact
+from caller_app.ui.translations import short_date
 
 REFRESH_MS = 30_000  # the local time follows the clock; a minute's precision is enough
 
@@ -113,7 +114,10 @@ class ContactExtras(QWidget):
     def _show_attempts(self, attempts: Sequence[Attempt]) -> None:
         lines = []
         for a in attempts:
-            when = self._local(a.at).strftime("%a %d %b, %H:%M")
+            local = self._local(a.at)
+            when = self.tr("{date}, {time}").format(
+                date=short_date(local, two_digit_day=True), time=local.strftime("%H:%M")
+            )
             line = self.tr("{when} · {outcome}").format(when=when, outcome=a.label or a.outcome)
             if a.notes.strip():
                 line += self.tr(" · “{note}”").format(note=a.notes.strip())

@@ -33,6 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caller_app.domain.i18n import QT_TRANSLATE_NOOP
+from caller_app.ui.translations import translate_marked
+
 # Buttons that answer a survey question carry this dynamic property (set by the survey
 # form), so the key model can tell them from the other buttons on the screen.
 SURVEY_OPTION = "surveyOption"
@@ -92,10 +95,6 @@ ROUTED = frozenset(
 NUMBERED = frozenset({Action.OUTCOME, Action.ANSWER})
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("Keyboard", text)
-
-
 @dataclass(frozen=True)
 class Binding:
     """Keys (Qt portable text, e.g. "Alt+1") that do `action` where the focus is in
@@ -109,7 +108,7 @@ class Binding:
 
     def words(self) -> str:
         """What to do, in the volunteer's language (translated when shown)."""
-        return _t(self.does)
+        return translate_marked("Keyboard", self.does)
 
     def where_words(self) -> str:
         return where_words(self.where)
@@ -121,111 +120,161 @@ BINDINGS: tuple[Binding, ...] = (
         Action.OUTCOME,
         frozenset({Where.ELSEWHERE}),
         "1–9, 0",
-        "Choose an outcome",
+        QT_TRANSLATE_NOOP("Keyboard", "Choose an outcome"),
     ),
     Binding(
         tuple(f"Alt+{d}" for d in DIGITS),
         Action.OUTCOME,
         ANYWHERE,
         "Alt+1–9, Alt+0",
-        "Choose an outcome",
+        QT_TRANSLATE_NOOP("Keyboard", "Choose an outcome"),
     ),
     Binding(
         tuple(DIGITS),
         Action.ANSWER,
         frozenset({Where.SURVEY}),
         "1–9, 0",
-        "Answer the question: the scale value, or the answer's number",
+        QT_TRANSLATE_NOOP(
+            "Keyboard", "Answer the question: the scale value, or the answer's number"
+        ),
     ),
     Binding(
         ("Left", "Up"),
         Action.PREVIOUS_ANSWER,
         frozenset({Where.SURVEY}),
         "← ↑",
-        "Choose the previous answer",
+        QT_TRANSLATE_NOOP("Keyboard", "Choose the previous answer"),
     ),
     Binding(
         ("Right", "Down"),
         Action.NEXT_ANSWER,
         frozenset({Where.SURVEY}),
         "→ ↓",
-        "Choose the next answer",
+        QT_TRANSLATE_NOOP("Keyboard", "Choose the next answer"),
     ),
-    Binding(("D",), Action.DIAL, NOT_TYPING, "D", "Dial the number"),
-    Binding(("Alt+D",), Action.DIAL, ANYWHERE, "Alt+D", "Dial the number"),
-    Binding(("Ctrl+Shift+C",), Action.COPY, ANYWHERE, "Ctrl+Shift+C", "Copy the number"),
-    Binding(("N",), Action.NOTES, NOT_TYPING, "N", "Go to the notes"),
-    Binding(("Alt+N",), Action.NOTES, ANYWHERE, "Alt+N", "Go to the notes"),
-    Binding(("Esc",), Action.OUTCOMES, ANYWHERE, "Esc", "Go back to the outcomes"),
-    Binding(("Alt+O",), Action.OUTCOMES, ANYWHERE, "Alt+O", "Go back to the outcomes"),
+    Binding(("D",), Action.DIAL, NOT_TYPING, "D", QT_TRANSLATE_NOOP("Keyboard", "Dial the number")),
+    Binding(
+        ("Alt+D",), Action.DIAL, ANYWHERE, "Alt+D", QT_TRANSLATE_NOOP("Keyboard", "Dial the number")
+    ),
+    Binding(
+        ("Ctrl+Shift+C",),
+        Action.COPY,
+        ANYWHERE,
+        "Ctrl+Shift+C",
+        QT_TRANSLATE_NOOP("Keyboard", "Copy the number"),
+    ),
+    Binding(
+        ("N",), Action.NOTES, NOT_TYPING, "N", QT_TRANSLATE_NOOP("Keyboard", "Go to the notes")
+    ),
+    Binding(
+        ("Alt+N",),
+        Action.NOTES,
+        ANYWHERE,
+        "Alt+N",
+        QT_TRANSLATE_NOOP("Keyboard", "Go to the notes"),
+    ),
+    Binding(
+        ("Esc",),
+        Action.OUTCOMES,
+        ANYWHERE,
+        "Esc",
+        QT_TRANSLATE_NOOP("Keyboard", "Go back to the outcomes"),
+    ),
+    Binding(
+        ("Alt+O",),
+        Action.OUTCOMES,
+        ANYWHERE,
+        "Alt+O",
+        QT_TRANSLATE_NOOP("Keyboard", "Go back to the outcomes"),
+    ),
     Binding(
         ("Return", "Enter"),
         Action.SAVE,
         frozenset({Where.SURVEY, Where.ELSEWHERE, Where.TIME}),
         "Enter",
-        "Save this call and show the next contact",
+        QT_TRANSLATE_NOOP("Keyboard", "Save this call and show the next contact"),
     ),
     Binding(
         ("Ctrl+Return", "Ctrl+Enter"),
         Action.SAVE,
         ANYWHERE,
         "Ctrl+Enter",
-        "Save this call and show the next contact",
+        QT_TRANSLATE_NOOP("Keyboard", "Save this call and show the next contact"),
     ),
-    Binding(("Ctrl+Z",), Action.UNDO, NOT_TYPING, "Ctrl+Z", "Undo or correct the last call"),
-    Binding(("F1",), Action.HELP, ANYWHERE, "F1", "Show these keys"),
+    Binding(
+        ("Ctrl+Z",),
+        Action.UNDO,
+        NOT_TYPING,
+        "Ctrl+Z",
+        QT_TRANSLATE_NOOP("Keyboard", "Undo or correct the last call"),
+    ),
+    Binding(("F1",), Action.HELP, ANYWHERE, "F1", QT_TRANSLATE_NOOP("Keyboard", "Show these keys")),
     # "?" is Shift+/ on many keyboards; some platforms report the Shift, some do not.
-    Binding(("?", "Shift+?"), Action.HELP, NOT_TYPING, "?", "Show these keys"),
+    Binding(
+        ("?", "Shift+?"),
+        Action.HELP,
+        NOT_TYPING,
+        "?",
+        QT_TRANSLATE_NOOP("Keyboard", "Show these keys"),
+    ),
     Binding(
         ("Tab", "Shift+Tab"),
         Action.NEXT_FIELD,
         ANYWHERE,
         "Tab, Shift+Tab",
-        "Go to the next or previous thing on the screen",
+        QT_TRANSLATE_NOOP("Keyboard", "Go to the next or previous thing on the screen"),
     ),
     Binding(
         ("Space",),
         Action.PRESS,
         NOT_TYPING,
         "Space",
-        "Press the button or tick the answer that has the focus",
+        QT_TRANSLATE_NOOP("Keyboard", "Press the button or tick the answer that has the focus"),
     ),
     Binding(
         ("Ctrl+1", "Ctrl+2", "Ctrl+3"),
         Action.TABS,
         ANYWHERE,
         "Ctrl+1, 2, 3",
-        "Show the script, the crib sheet or the candidate",
+        QT_TRANSLATE_NOOP("Keyboard", "Show the script, the crib sheet or the candidate"),
     ),
     Binding(
         ("Ctrl+K",),
         Action.SKIP,
         ANYWHERE,
         "Ctrl+K",
-        "Skip: pass on this person without an outcome (someone else will call them)",
+        QT_TRANSLATE_NOOP(
+            "Keyboard", "Skip: pass on this person without an outcome (someone else will call them)"
+        ),
     ),
     Binding(
         ("Ctrl+B",),
         Action.BREAK,
         ANYWHERE,
         "Ctrl+B",
-        "Take a break (your contacts are kept); again to resume",
+        QT_TRANSLATE_NOOP("Keyboard", "Take a break (your contacts are kept); again to resume"),
     ),
     Binding(
         ("Ctrl+H",),
         Action.SESSION,
         ANYWHERE,
         "Ctrl+H",
-        "This session: who you called; correct any of those calls",
+        QT_TRANSLATE_NOOP("Keyboard", "This session: who you called; correct any of those calls"),
     ),
     Binding(
         ("Ctrl+=", "Ctrl++", "Ctrl+-", "Ctrl+0"),
         Action.TEXT_SIZE,
         ANYWHERE,
         "Ctrl+= / Ctrl+- / Ctrl+0",
-        "Larger, smaller or normal text (remembered)",
+        QT_TRANSLATE_NOOP("Keyboard", "Larger, smaller or normal text (remembered)"),
     ),
-    Binding(("Ctrl+Q",), Action.END, ANYWHERE, "Ctrl+Q", "End the session"),
+    Binding(
+        ("Ctrl+Q",),
+        Action.END,
+        ANYWHERE,
+        "Ctrl+Q",
+        QT_TRANSLATE_NOOP("Keyboard", "End the session"),
+    ),
 )
 
 
@@ -238,15 +287,15 @@ def key_of(action: Action) -> str:
 def where_words(where: Iterable[Where]) -> str:
     places = frozenset(where)
     if places == ANYWHERE:
-        return _t("Anywhere")
+        return QCoreApplication.translate("Keyboard", "Anywhere")
     if places == NOT_TYPING:
-        return _t("Outside text fields")
+        return QCoreApplication.translate("Keyboard", "Outside text fields")
     if places == frozenset({Where.ELSEWHERE}):
-        return _t("Outside text fields and the survey")
+        return QCoreApplication.translate("Keyboard", "Outside text fields and the survey")
     if places == frozenset({Where.SURVEY}):
-        return _t("In a survey question")
+        return QCoreApplication.translate("Keyboard", "In a survey question")
     if places == frozenset({Where.SURVEY, Where.ELSEWHERE, Where.TIME}):
-        return _t("Outside the notes and free-text answers")
+        return QCoreApplication.translate("Keyboard", "Outside the notes and free-text answers")
     return ", ".join(sorted(w.value for w in places))
 
 
@@ -288,7 +337,7 @@ def routed_keys() -> list[str]:
 def outcome_keys(count: int) -> str:
     """The keys of `count` outcomes in words: "key 1", "keys 1–6", "keys 1–9, 0"."""
     if count <= 1:
-        return _t("key 1")
+        return QCoreApplication.translate("Keyboard", "key 1")
     if count <= 9:
-        return _t("keys 1–{last}").format(last=count)
-    return _t("keys 1–9, 0")
+        return QCoreApplication.translate("Keyboard", "keys 1–{last}").format(last=count)
+    return QCoreApplication.translate("Keyboard", "keys 1–9, 0")

@@ -157,7 +157,7 @@ class Launcher(QObject):
         from caller_app.api.errors import SignedOut
 
         if isinstance(exc, SignedOut):
-            self.ask_sign_in(str(exc))
+            self.ask_sign_in(error_sentence(exc))
             return
         cached = self.core.campaigns()
         if isinstance(exc, ApiError) and cached:

@@ -14,12 +14,7 @@ from PySide6.QtCore import QCoreApplication
 
 from caller_app.domain.calling_hours import CallingWindow, zone_label
 from caller_app.domain.models import RetryWait
-
-CONTEXT = "OutOfContacts"
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(CONTEXT, text)
+from caller_app.ui.translations import weekday_name
 
 
 def at_words(moment: dt.datetime, timezone: str, now: dt.datetime) -> str:
@@ -34,11 +29,15 @@ def at_words(moment: dt.datetime, timezone: str, now: dt.datetime) -> str:
     time = local.strftime("%H:%M")
     days = (local.date() - today).days
     if days <= 0:
-        return _tr("at {time} {zone} time").format(time=time, zone=zone)
+        return QCoreApplication.translate("OutOfContacts", "at {time} {zone} time").format(
+            time=time, zone=zone
+        )
     if days == 1:
-        return _tr("tomorrow at {time} {zone} time").format(time=time, zone=zone)
-    return _tr("on {day} at {time} {zone} time").format(
-        day=local.strftime("%A"), time=time, zone=zone
+        return QCoreApplication.translate("OutOfContacts", "tomorrow at {time} {zone} time").format(
+            time=time, zone=zone
+        )
+    return QCoreApplication.translate("OutOfContacts", "on {day} at {time} {zone} time").format(
+        day=weekday_name(local), time=time, zone=zone
     )
 
 
@@ -46,10 +45,12 @@ def retry_words(retry: RetryWait, timezone: str, now: dt.datetime) -> str:
     """ "1 contact comes back for a retry at 19:42 London time." and the plural."""
     when = at_words(retry.at, timezone, now)
     if retry.count == 1:
-        return _tr("1 contact comes back for a retry {when}.").format(when=when)
-    return _tr("{n} contacts wait for a retry; the first comes back {when}.").format(
-        n=retry.count, when=when
-    )
+        return QCoreApplication.translate(
+            "OutOfContacts", "1 contact comes back for a retry {when}."
+        ).format(when=when)
+    return QCoreApplication.translate(
+        "OutOfContacts", "{n} contacts wait for a retry; the first comes back {when}."
+    ).format(n=retry.count, when=when)
 
 
 def no_contacts_sentence(
@@ -60,11 +61,15 @@ def no_contacts_sentence(
     `retry` is the lease's `RetryWait` (anything else: none waits); `window` the calling
     hours now (None when unknown or not checked)."""
     if not isinstance(retry, RetryWait):
-        return _tr("No more contacts for now: everyone on the list has been called. Thank you!")
+        return QCoreApplication.translate(
+            "OutOfContacts",
+            "No more contacts for now: everyone on the list has been called. Thank you!",
+        )
     closes = window.closes_at if window is not None and window.is_open else None
     if closes is not None and retry.at >= closes:
-        ends = _tr("Everyone has been called for tonight: calling hours end {when}.").format(
-            when=at_words(closes, timezone, now)
-        )
+        ends = QCoreApplication.translate(
+            "OutOfContacts", "Everyone has been called for tonight: calling hours end {when}."
+        ).format(when=at_words(closes, timezone, now))
         return f"{ends} {retry_words(retry, timezone, now)}"
-    return f"{_tr('Everyone has been called for now.')} {retry_words(retry, timezone, now)}"
+    called = QCoreApplication.translate("OutOfContacts", "Everyone has been called for now.")
+    return f"{called} {retry_words(retry, timezone, now)}"

@@ -14,19 +14,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caller_app.domain.errors import ERRORS
 from caller_app.domain.models import Connectivity, SyncStatus
 from caller_app.ui.resources import icon
+from caller_app.ui.translations import translate_marked
 
 # One refused result as the list shows it: (result id, the line in words).
 AttentionLine = tuple[str, str]
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("SyncStatus", text)
-
-
 def _results(n: int) -> str:
-    return _tr("1 result") if n == 1 else _tr("{n} results").format(n=n)
+    return (
+        QCoreApplication.translate("SyncStatus", "1 result")
+        if n == 1
+        else QCoreApplication.translate("SyncStatus", "{n} results").format(n=n)
+    )
 
 
 def describe_status(
@@ -40,30 +42,40 @@ def describe_status(
     refused = status.needs_attention if attention is None else attention
     if status.connectivity is Connectivity.SIGNED_OUT:
         if waiting:
-            text = _tr("Signed out · sign in to upload {results}").format(results=_results(waiting))
+            text = QCoreApplication.translate(
+                "SyncStatus", "Signed out · sign in to upload {results}"
+            ).format(results=_results(waiting))
         else:
-            text = _tr("Signed out · sign in to continue")
+            text = QCoreApplication.translate("SyncStatus", "Signed out · sign in to continue")
         return _with_attention(text, refused)
     if status.connectivity in (Connectivity.OFFLINE, Connectivity.RETRYING):
-        parts = [_tr("Offline")]
+        parts = [QCoreApplication.translate("SyncStatus", "Offline")]
         parts.append(
-            _tr("{results} waiting").format(results=_results(waiting))
+            QCoreApplication.translate("SyncStatus", "{results} waiting").format(
+                results=_results(waiting)
+            )
             if waiting
-            else _tr("nothing waiting")
+            else QCoreApplication.translate("SyncStatus", "nothing waiting")
         )
         if retry is not None and retry > 0:
-            parts.append(_tr("retrying in {s} s").format(s=retry))
+            parts.append(
+                QCoreApplication.translate("SyncStatus", "retrying in {s} s").format(s=retry)
+            )
         elif retry is not None:
-            parts.append(_tr("retrying now"))
+            parts.append(QCoreApplication.translate("SyncStatus", "retrying now"))
         return _with_attention(" · ".join(parts), refused)
     if status.uploading and waiting:
-        text = _tr("Online · uploading {results}").format(results=_results(waiting))
+        text = QCoreApplication.translate("SyncStatus", "Online · uploading {results}").format(
+            results=_results(waiting)
+        )
     elif waiting:
-        text = _tr("Online · {results} waiting").format(results=_results(waiting))
+        text = QCoreApplication.translate("SyncStatus", "Online · {results} waiting").format(
+            results=_results(waiting)
+        )
     elif refused:
-        text = _tr("Online · nothing waiting")
+        text = QCoreApplication.translate("SyncStatus", "Online · nothing waiting")
     else:
-        return _tr("Online · all results uploaded")
+        return QCoreApplication.translate("SyncStatus", "Online · all results uploaded")
     return _with_attention(text, refused)
 
 
@@ -71,8 +83,12 @@ def _with_attention(text: str, refused: int) -> str:
     if not refused:
         return text
     if refused == 1:
-        return _tr("{text} · 1 result needs your attention").format(text=text)
-    return _tr("{text} · {n} results need your attention").format(text=text, n=refused)
+        return QCoreApplication.translate(
+            "SyncStatus", "{text} · 1 result needs your attention"
+        ).format(text=text)
+    return QCoreApplication.translate(
+        "SyncStatus", "{text} · {n} results need your attention"
+    ).format(text=text, n=refused)
 
 
 def smooth_status(previous: SyncStatus, status: SyncStatus) -> SyncStatus:
@@ -160,4 +176,5 @@ class SyncStatusBar(QStatusBar):
         attention = len(self._ids) if self._attention_known else None
         text = describe_status(self._status, retry, attention)
         self.text.setText(text)
-        self.text.setToolTip(self._status.detail or text)
+        detail = self._status.detail
+        self.text.setToolTip(translate_marked(ERRORS, detail) if detail else text)

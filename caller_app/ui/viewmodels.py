@@ -36,6 +36,7 @@ from caller_app.domain.models import (
 from caller_app.ui.out_of_contacts import no_contacts_sentence
 from caller_app.ui.session_log import SessionLog
 from caller_app.ui.status_bar import smooth_status
+from caller_app.ui.translations import failure_words, weekday_name
 
 if TYPE_CHECKING:
     from caller_app.app import CallerCore
@@ -60,7 +61,7 @@ def error_sentence(exc: BaseException) -> str:
 
     Expected failures (the server, the network, the local disk) carry their sentence."""
     if isinstance(exc, ExpectedFailure):
-        return str(exc)
+        return failure_words(exc)
     log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
     return QCoreApplication.translate(
         "SignIn", "Something unexpected went wrong. It has been logged."
@@ -585,7 +586,7 @@ class CallerViewModel(QObject):
                 time=time, zone=zone
             )
         return self.tr("Calling opens on {day} at {time} {zone} time").format(
-            day=local.strftime("%A"), time=time, zone=zone
+            day=weekday_name(local), time=time, zone=zone
         )
 
     def _update_empty_reason(self) -> None:
@@ -643,6 +644,6 @@ class CallerViewModel(QObject):
         """The store's own sentence (disk full, locked); anything else is a bug, logged."""
         if isinstance(exc, ExpectedFailure):
             log.error("saving a result failed: %s", exc)
-            return str(exc)
+            return failure_words(exc)
         log.error("saving a result failed", exc_info=(type(exc), exc, exc.__traceback__))
         return self.tr("Could not save on this computer. Nothing was lost: try again.")
