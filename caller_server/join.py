@@ -111,7 +111,8 @@ async def join_submit(request: Request, code: str) -> HTMLResponse:
     normal = invites.normalise_code(code) or code
     return _render(
         request, "join.html", joined=joined, username=values["username"].strip(),
-        server=server, code=normal, open_link=app_link(server, normal), **_get_the_app(request),
+        server=server, invite_code=normal, open_link=app_link(server, normal),
+        **_get_the_app(request),
     )  # fmt: skip
 
 

@@ -6,6 +6,9 @@ the password policy, throttled per client address; unusable codes all answer 404
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import cast
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
@@ -55,7 +58,7 @@ async def accept(code: str, body: JoinIn, request: Request) -> JoinOut | JSONRes
     `pending` when an organiser approves each sign-up first (no token then)."""
     now = utcnow()
 
-    def token_for(session: Session, volunteer: Volunteer) -> tuple[str, object]:
+    def token_for(session: Session, volunteer: Volunteer) -> tuple[str, dt.datetime]:
         return auth.issue_token(session, volunteer, now)
 
     try:
@@ -77,7 +80,7 @@ async def accept(code: str, body: JoinIn, request: Request) -> JoinOut | JSONRes
             pending=True, campaign_id=joined.campaign_id, message=invites.PENDING
         )
         return JSONResponse(reply.model_dump(), status_code=202)
-    token, expires = joined.extra  # type: ignore[misc]  # token_for's pair
+    token, expires = cast("tuple[str, dt.datetime]", joined.extra)  # token_for's pair
     return JoinOut(
         token=token,
         expires_at=expires,
