@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from caller_server import downloads, invites
 from caller_server.models import AuditEntry, Campaign, CampaignMember, Invite, Volunteer
+from tests.support.invites import make_invite
 from tests.support.server import (
     Api,
     LiveServer,
@@ -78,22 +79,6 @@ def data(database: str) -> Seeded:
 @pytest.fixture
 def address() -> str:
     return next(_addresses)
-
-
-def make_invite(db_url: str, campaign_id: int, **kw: object) -> str:
-    with db_session(db_url) as s:
-        campaign = s.get(Campaign, campaign_id)
-        assert campaign is not None
-        invite = invites.create(
-            s,
-            campaign,
-            None,
-            int(kw.get("days", 7)),  # type: ignore[call-overload]
-            int(kw.get("max_uses", 5)),
-            bool(kw.get("needs_approval", False)),  # type: ignore[call-overload]
-        )
-        s.commit()
-        return invite.code
 
 
 def accept(
