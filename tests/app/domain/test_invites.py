@@ -79,7 +79,8 @@ def test_hostile_or_broken_input_is_refused_in_words(text: str) -> None:
     with pytest.raises(InviteError) as caught:
         parse_invite(text, SERVER)
     message = str(caught.value)
-    assert message.endswith(".") and len(message) < 200
+    assert message.endswith(".")
+    assert len(message) < 200
     assert "\x00" not in message
 
 
