@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import logging
 import sys
 import traceback
@@ -147,10 +148,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     url_opens = single_instance.UrlOpenFilter(app)
     url_opens.received.connect(launcher.handle_invite)
     app.installEventFilter(url_opens)
-    if sys.platform == "win32":
-        from caller_app.ui.windows_scheme import register_url_scheme
+    if getattr(sys, "frozen", False):  # the bundle claims caller-app: links for this user
+        if sys.platform == "win32":
+            from caller_app.ui.windows_scheme import register_url_scheme
 
-        register_url_scheme()
+            register_url_scheme()
+        elif sys.platform.startswith("linux"):
+            from caller_app.desktop_entry import install
+
+            core.submit(lambda: install(Path(sys.executable)), lambda _: None, lambda _: None)
     launcher.finished.connect(app.exit)
     launcher.start()
     code = app.exec()
