@@ -8,11 +8,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 import logging
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
 
 from caller_app import __version__

@@ -25,7 +25,8 @@ def test_the_entry_claims_the_scheme() -> None:
 
 def test_build_writes_the_desktop_file_into_the_bundle(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("caller_build", ROOT / "build" / "build.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
     written = build.write_desktop_file(tmp_path)
