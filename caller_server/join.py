@@ -100,7 +100,12 @@ async def join_submit(request: Request, code: str) -> HTMLResponse:
     except signin.Throttled as exc:
         return _throttled(request, exc)
     except invites.JoinProblems as exc:
-        view = await invites.look(sessions, code, address)
+        try:
+            view = await invites.look(sessions, code, address)
+        except invites.InviteGone:  # used up or turned off meanwhile
+            return _gone(request)
+        except signin.Throttled as throttled:
+            return _throttled(request, throttled)
         kept = {"name": values["name"].strip(), "username": values["username"].strip()}
         page = _render(
             request, "join.html", 422, invite=view, csrf=values["csrf"], values=kept,
