@@ -81,9 +81,24 @@ def build(target: str, onefile: bool = False, clean: bool = False) -> Path:
     started = time.monotonic()
     subprocess.run(cmd, cwd=ROOT, env=env, check=True)  # noqa: S603 (our own arguments)
     path = bundle_path(target, onefile)
+    if target == "app" and sys.platform.startswith("linux") and not onefile:
+        write_desktop_file(path)
     seconds = time.monotonic() - started
     print(f"{NAMES[target]}: {path} ({size_bytes(path) / 1e6:.1f} MB, built in {seconds:.0f} s)")
     return path
+
+
+def write_desktop_file(bundle: Path) -> Path:
+    """The bundle's `caller-app.desktop` (x-scheme-handler/caller-app): a template the
+    app installs, with its own path, into ~/.local/share/applications at start-up."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from caller_app.desktop_entry import FILE_NAME, desktop_entry
+    finally:
+        sys.path.remove(str(ROOT))
+    target = bundle / FILE_NAME
+    target.write_text(desktop_entry("caller-app"), encoding="utf-8")
+    return target
 
 
 def _project_name() -> str:

@@ -13,6 +13,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
 
 from caller_app import __version__
@@ -28,6 +29,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--demo", action="store_true", help="practice mode: a built-in server with a demo campaign"
     )
     parser.add_argument("--server", metavar="URL", help="the phone bank server to sign in to")
+    parser.add_argument(
+        "invite",
+        nargs="?",
+        default="",
+        metavar="INVITE",
+        help="an invite link from your organiser (https://…/join/CODE or caller-app://join?…)",
+    )
     parser.add_argument(
         "--data-dir",
         metavar="PATH",
@@ -105,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
+    from caller_app.ui import single_instance
     from caller_app.ui.gc_guard import GuiThreadCollector
     from caller_app.ui.resources import icon
     from caller_app.ui.splash import Splash
@@ -113,6 +122,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    # A second launch with an invite (a clicked caller-app:// link) hands it to the
+    # running app and leaves (issue 14).
+    instance_name = single_instance.server_name(paths.data_dir())
+    if args.invite and single_instance.forward(instance_name, args.invite):
+        log.info("invite handed to the running app")
+        return 0
     app.setApplicationName("caller-app")
     install_translations(args.lang)  # before any window, so every window is translated
     app.setApplicationDisplayName(QCoreApplication.translate("App", "Phone bank"))
@@ -139,10 +154,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         demo=args.demo,
         exit_after_first_contact=args.exit_after_first_contact,
         splash=splash,
+        invite=args.invite,
     )
+    instance = single_instance.InstanceServer(instance_name, parent=app)
+    instance.received.connect(launcher.handle_invite)
+    instance.listen()
+    url_opens = single_instance.UrlOpenFilter(app)
+    url_opens.received.connect(launcher.handle_invite)
+    app.installEventFilter(url_opens)
+    if getattr(sys, "frozen", False):  # the bundle claims caller-app: links for this user
+        if sys.platform == "win32":
+            from caller_app.ui.windows_scheme import register_url_scheme
+
+            register_url_scheme()
+        elif sys.platform.startswith("linux"):
+            from caller_app.desktop_entry import install
+
+            core.submit(lambda: install(Path(sys.executable)), lambda _: None, lambda _: None)
     launcher.finished.connect(app.exit)
     launcher.start()
     code = app.exec()
+    instance.close()
     launcher.close()  # waits for the core's threads
     collector.stop()
     core.store.close()

@@ -39,7 +39,7 @@ from caller_app.domain.models import (
     SyncStatus,
 )
 from caller_app.store import Store
-from caller_app.sync import SyncEngine, SyncPolicy, connectivity, signin
+from caller_app.sync import SyncEngine, SyncPolicy, connectivity, invite, signin
 from caller_app.sync.taskthread import Jobs, OnError
 
 log = logging.getLogger(__name__)
@@ -179,6 +179,48 @@ class CallerCore(QObject):
             on_error(exc)
 
         self.submit(log_in, done, failed)
+
+    def begin_join(
+        self,
+        server_url: str,
+        code: str,
+        details: tuple[str, str, str, bool],
+        remember: bool,
+        on_done: Callable[[tuple[Account, int]], None],
+        on_error: OnError,
+    ) -> None:
+        """Accept an invite (issue 14): `details` is (name, username, password, create);
+        make the account (or sign in, when `create` is False) on the task thread, then
+        sign in here as `begin_sign_in` does. `on_done((account, campaign id))`."""
+        name, username, password, create = details
+        previous, old_token = self.store.account(), self._token
+        try:
+            api = self._job_api(normalise_server_url(server_url))
+        except ApiError as exc:
+            on_error(exc)
+            return
+        old_api = self._job_api(previous.server_url) if previous is not None else None
+
+        def work() -> tuple[str, Account, int]:
+            return invite.join(
+                self.store, api, old_api, code, name, username, password, create, previous,
+                old_token,
+            )  # fmt: skip
+
+        def done(reply: tuple[str, Account, int]) -> None:
+            self.jobs.done(api, old_api)
+            try:
+                account = self._apply_sign_in(reply[0], reply[1], previous, remember)
+            except Exception as exc:  # a locked store, a keyring refusal
+                on_error(exc)
+                return
+            on_done((account, reply[2]))
+
+        def failed(exc: BaseException) -> None:
+            self.jobs.done(api, old_api)
+            on_error(exc)
+
+        self.submit(work, done, failed)
 
     def sign_in(
         self, server_url: str, username: str, password: str, remember: bool = True

@@ -13,14 +13,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from caller_server import API_VERSION, __version__
+from caller_server import API_VERSION, __version__, downloads
 from caller_server.api import errors as api_errors
 from caller_server.api import router
 from caller_server.api.schemas import Health
 from caller_server.db import is_sqlite, make_engine, resolve_db_url, session_factory
+from caller_server.invites import public_url
 from caller_server.leasing import DEFAULT_LEASES_PER_MINUTE
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,8 @@ class SecurityHeadersMiddleware:
             return
         path: str = scope.get("path", "")
         static = path.startswith(_STATIC)
-        console = path == "/admin" or path.startswith("/admin/")
+        # The public join and download pages get the console's CSP and headers too.
+        console = path in ("/admin", "/download") or path.startswith(("/admin/", "/join/"))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -223,15 +225,32 @@ def create_app(db_url: str | None = None) -> FastAPI:
     api_errors.install(app)
 
     @app.get("/api/v1/health", response_model=Health, tags=["health"])
-    def health() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__, "api": API_VERSION}
+    def health(request: Request) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "version": __version__,
+            "api": API_VERSION,
+            "min_app_version": downloads.min_app_version(),
+            "download_url": public_url(request) + downloads.DOWNLOAD_PATH,
+        }
 
     app.include_router(router)
     _mount_console(app)
+    _mount_join(app)
     app.add_middleware(GuardMiddleware, upload_limit=MAX_UPLOAD)
     app.add_middleware(SecurityHeadersMiddleware)
 
     return app
+
+
+def _mount_join(app: FastAPI) -> None:
+    """The public join and download pages (they share the console's templates)."""
+    try:
+        from caller_server import join
+    except ImportError as exc:
+        log.info("join pages not available: %s", type(exc).__name__)
+        return
+    app.include_router(join.router)
 
 
 def _mount_console(app: FastAPI) -> None:

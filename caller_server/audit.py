@@ -23,6 +23,8 @@ ACTIONS = (
     # accounts.py (issue 14): ids only, never a name or username.
     "volunteer_added", "role_changed", "disabled", "enabled", "reset_link", "password_set",
     "member_added", "member_removed",
+    # invites.py (issue 14): ids and counts only.
+    "invite_created", "invite_revoked", "invite_used", "signup_approved", "signup_declined",
 )  # fmt: skip
 _SCALARS = (str, int, float, bool, type(None))
 

@@ -161,6 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "header names the client (sign-in throttling counts per client); "
                         f"'*' trusts any. Default: env {ENV_FORWARDED}, "
                         "else 127.0.0.1")  # fmt: skip
+    p.add_argument("--downloads", metavar="DIR", type=Path,
+                   help="a folder holding the app's release zips (caller-app-windows.zip, "
+                        "caller-app-macos.zip, caller-app-linux.zip), offered on the join "
+                        "and download pages. Default: env CALLER_SERVER_DOWNLOADS")  # fmt: skip
 
     p = add(
         commands,
@@ -373,6 +377,10 @@ def cmd_serve(args: argparse.Namespace, url: str) -> int:
         print(f"{PROG}: warning: serving plain HTTP on {args.host}: passwords and call "
               "results cross the network unencrypted. Use --ssl-certfile and --ssl-keyfile, "
               "or a proxy that serves HTTPS in front.", file=sys.stderr, flush=True)  # fmt: skip
+    if args.downloads is not None:
+        if not args.downloads.is_dir():
+            return _fail(f"--downloads {args.downloads}: no such folder")
+        os.environ["CALLER_SERVER_DOWNLOADS"] = str(args.downloads.resolve())
     server.run(
         url,
         args.host,

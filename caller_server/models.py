@@ -79,6 +79,9 @@ class Volunteer(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Turned off by an organiser: no sign-in, no token accepted (accounts.disable).
     disabled_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Signed up with an invite that needs an organiser's approval: off until approved
+    # (invites.approve); the invite's id, so the campaign's invites page lists them.
+    pending_invite_id: Mapped[int | None] = mapped_column(Integer, default=None)
 
     def __init__(self, **kwargs: Any) -> None:
         if "username" in kwargs and "username_key" not in kwargs:
@@ -134,6 +137,32 @@ class Token(Base):
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class Invite(Base):
+    """A link and short code that lets anyone holding it make an account (invites.py).
+
+    The code is public (it is pasted in posts), so it is stored as is; unusable codes
+    (unknown, expired, revoked, used up) all look the same to a visitor.
+    """
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    # Each sign-up waits (account off) until an organiser approves it.
+    needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 

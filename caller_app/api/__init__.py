@@ -3,6 +3,7 @@
 from .client import ApiClient, make_session, normalise_server_url
 from .errors import (
     ApiError,
+    AwaitingApproval,
     BadServerUrl,
     Incompatible,
     Offline,
@@ -11,11 +12,13 @@ from .errors import (
     ServerError,
     SignedOut,
     Throttled,
+    TooOld,
 )
 
 __all__ = [
     "ApiClient",
     "ApiError",
+    "AwaitingApproval",
     "BadServerUrl",
     "Incompatible",
     "Offline",
@@ -24,6 +27,7 @@ __all__ = [
     "ServerError",
     "SignedOut",
     "Throttled",
+    "TooOld",
     "make_session",
     "normalise_server_url",
 ]

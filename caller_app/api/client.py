@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3
@@ -39,11 +39,13 @@ from caller_app.domain.models import (
     UploadReply,
 )
 from caller_app.domain.urls import canonical_server_url
+from caller_app.domain.versions import older_than
 
 from . import parse
 from .deadline import Deadline, DeadlineAdapter
 from .errors import (
     ApiError,
+    AwaitingApproval,
     BadServerUrl,
     Incompatible,
     Offline,
@@ -52,6 +54,7 @@ from .errors import (
     ServerError,
     SignedOut,
     Throttled,
+    TooOld,
 )
 
 log = logging.getLogger(__name__)
@@ -350,8 +353,36 @@ class ApiClient:
         api = parse.health(data)
         if api != SUPPORTED_API:
             raise Incompatible()
+        minimum, download_url = parse.versions(data)
+        if older_than(__version__, minimum):
+            raise TooOld(__version__, minimum, download_url)
         self._compatible = True
         return api
+
+    def invite(self, code: str) -> tuple[int, str, bool]:
+        """The campaign an invite code joins: (id, name, needs approval)."""
+        _, data = self._call("GET", f"/invites/{quote(code, safe='')}", auth=False)
+        return parse.invite(data)
+
+    def accept_invite(
+        self, code: str, name: str, username: str, password: str
+    ) -> tuple[str, Account, int]:
+        """Make the account through an invite and sign in: (token, account, campaign id).
+        Raises AwaitingApproval when an organiser approves each sign-up first."""
+        response, data = self._call(
+            "POST",
+            f"/invites/{quote(code, safe='')}/accept",
+            body={"name": name, "username": username, "password": password},
+            auth=False,
+            ok=(200, 202),
+        )
+        if response.status_code == 202:
+            message = data.get("message") if isinstance(data, dict) else None
+            raise AwaitingApproval(message if isinstance(message, str) else None)
+        token, account = parse.login(data, self.base_url)
+        campaign_id = parse.req(parse.obj(data, "join"), "campaign_id", int)
+        self.token = token
+        return token, account, campaign_id
 
     def login(self, username: str, password: str) -> tuple[str, Account]:
         _, data = self._call(

@@ -9,6 +9,8 @@ ApiError
   ServerError    5xx                                                  (transient)
   ProtocolError  malformed, truncated, wrong types, oversized, HTML   (transient)
     Incompatible the server speaks another API version                (permanent)
+      TooOld     the server needs a newer app (with its download page)  (permanent)
+  AwaitingApproval  an invite's account waits for an organiser's approval
   BadServerUrl   the address typed in is not usable                   (permanent)
 """
 
@@ -105,6 +107,30 @@ class Incompatible(ProtocolError):
     @property
     def transient(self) -> bool:
         return False
+
+
+class TooOld(Incompatible):
+    """The server needs a newer app (health's `min_app_version`). Nothing is lost:
+    unsent calls stay on this computer until the new app sends them."""
+
+    def __init__(self, version: str, minimum: str, download_url: str) -> None:
+        super().__init__(
+            f"This caller app (version {version}) is too old for your phone bank, which "
+            f"needs version {minimum} or newer. Please get the new version. The calls you "
+            "saved are kept on this computer and will be sent once you have it."
+        )
+        self.version = version
+        self.minimum = minimum
+        self.download_url = download_url
+
+
+class AwaitingApproval(ApiError):
+    """The account is made, but an organiser approves it before it may sign in."""
+
+    default = (
+        "Your account is made. An organiser will approve it soon; then sign in with "
+        "your username and password."
+    )
 
 
 class BadServerUrl(ApiError):

@@ -93,6 +93,24 @@ def health(d: Any) -> int:
     return int(req(d, "api", int))
 
 
+def versions(d: Any) -> tuple[str, str]:
+    """(min_app_version, download_url) from health; ("", "") from an older server."""
+    d = obj(d, "health")
+    minimum = opt(d, "min_app_version", str) or ""
+    url = opt(d, "download_url", str) or ""
+    if len(minimum) > 32 or len(url) > 2048:
+        raise _bad("health fields too long")
+    if url and not url.lower().startswith(("https://", "http://")):
+        url = ""  # only ever open a web page
+    return minimum, url
+
+
+def invite(d: Any) -> tuple[int, str, bool]:
+    """(campaign_id, campaign_name, needs_approval) of an invite look-up."""
+    d = obj(d, "invite")
+    return req(d, "campaign_id", int), req(d, "campaign_name", str), req(d, "needs_approval", bool)
+
+
 def login(d: Any, server_url: str) -> tuple[str, Account]:
     d = obj(d, "login")
     token = req(d, "token", str)

@@ -51,8 +51,11 @@ class Launcher(QObject):
         demo: bool = False,
         exit_after_first_contact: bool = False,
         splash: Splash | None = None,
+        invite: str = "",
     ) -> None:
         super().__init__()
+        self.invite = invite  # an invite link from the command line (issue 14)
+        self._invited_campaign: int | None = None  # the campaign an accepted invite names
         self.data_dir = data_dir
         self.server_url = server_url
         self.demo = demo
@@ -77,6 +80,9 @@ class Launcher(QObject):
             self.core.submit(self._start_practice, self._on_practice, self._on_fatal)
             return
         account = self.core.resume()
+        if self.invite:
+            self.ask_sign_in()
+            return
         if account is not None and (
             not self.server_url or self.server_url.rstrip("/") == account.server_url
         ):
@@ -107,8 +113,8 @@ class Launcher(QObject):
 
     def ask_sign_in(self, message: str = "") -> None:
         url = self.server_url or self.core.last_server_url() or ""
-        model = SignInModel(self._sign_in, self.core.credentials.persistent)
-        dialog = SignInDialog(model, url, self.core.last_username() or "")
+        model = SignInModel(self._sign_in, self.core.credentials.persistent, self._join)
+        dialog = SignInDialog(model, url, self.core.last_username() or "", invite=self.invite)
         if message:
             dialog.error.setText(message)
             dialog.error.show()
@@ -139,6 +145,40 @@ class Launcher(QObject):
                 self.core.begin_fetch_campaigns(on_done, on_error)
 
         self.core.begin_sign_in(url, username, password, remember, signed_in, on_error)
+
+    def _join(
+        self,
+        url: str,
+        code: str,
+        details: tuple[str, str, str, bool],
+        remember: bool,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        """Accept an invite, then fetch the campaigns and open the invite's one."""
+
+        def joined(reply: tuple[object, int]) -> None:
+            self._invited_campaign = reply[1]
+            if self.window is not None:
+                on_done([])
+            else:
+                self.core.begin_fetch_campaigns(on_done, on_error)
+
+        self.core.begin_join(url, code, details, remember, joined, on_error)
+
+    def handle_invite(self, text: str) -> None:
+        """An invite forwarded by a second launch (single_instance): offer to join with
+        it, unless a calling session is under way (then just come to the front)."""
+        if self.window is not None:
+            self.window.raise_()
+            self.window.activateWindow()
+            return
+        self.invite = text
+        if self.sign_in_dialog is not None and self.sign_in_dialog.isVisible():
+            self.sign_in_dialog.open_invite(text)
+            return
+        if self.picker is None:
+            self.ask_sign_in()
 
     @Slot(object)
     def _on_fatal(self, exc: BaseException) -> None:
@@ -183,6 +223,11 @@ class Launcher(QObject):
             return
         if self.sign_in_dialog is not None:
             self.sign_in_dialog.hide()
+        invited = [c for c in campaigns if c.id == self._invited_campaign and c.can_start]
+        if invited and not self._switching:
+            self._invited_campaign = None
+            self.open_caller_screen(invited[0])
+            return
         if len(campaigns) == 1 and campaigns[0].can_start and not self._switching:
             self.open_caller_screen(campaigns[0])
             return

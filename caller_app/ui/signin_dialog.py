@@ -12,7 +12,7 @@ never pushed onto Cancel.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from caller_app.ui.invite_dialog import InviteDialog, open_download_page
 from caller_app.ui.resources import icon
 from caller_app.ui.viewmodels import SignInModel
 
@@ -36,9 +38,11 @@ class SignInDialog(QDialog):
         server_url: str = "",
         username: str = "",
         parent: QWidget | None = None,
+        invite: str = "",
     ) -> None:
         super().__init__(parent)
         self.model = model
+        self.invite_dialog: InviteDialog | None = None
         self.setWindowTitle(self.tr("Sign in · Phone bank"))
         self.setWindowIcon(icon("app"))
         self.setMinimumWidth(420)
@@ -107,6 +111,19 @@ class SignInDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.no_keyring)  # under "Remember me" (in the form it was clipped)
         layout.addWidget(self.error)
+        # The server needs a newer app (issue 14): its download page, one click away.
+        self.get_app = QPushButton(self.tr("Get the new version"))
+        self.get_app.setAutoDefault(False)
+        self.get_app.hide()
+        self.get_app.clicked.connect(lambda: open_download_page(self.model.download_url))
+        layout.addWidget(self.get_app)
+        self.join = QPushButton(self.tr("New volunteer? Paste your invite"))
+        self.join.setObjectName("link")
+        self.join.setFlat(True)
+        self.join.setAutoDefault(False)
+        self.join.setVisible(model.can_join)
+        self.join.clicked.connect(lambda: self.open_invite())
+        layout.addWidget(self.join)
         layout.addWidget(self.buttons)
 
         QWidget.setTabOrder(self.username, self.password)
@@ -118,6 +135,23 @@ class SignInDialog(QDialog):
         model.failed.connect(self._on_failed)
         model.succeeded.connect(self._on_succeeded)
         (self.password if username else self.username).setFocus()
+
+        if invite and model.can_join:
+            QTimer.singleShot(0, self, lambda: self.open_invite(invite))
+
+    def open_invite(self, text: str = "") -> InviteDialog:
+        """The invite dialog over this one (a link from the command line fills it in)."""
+        if self.invite_dialog is None:
+            self.invite_dialog = InviteDialog(
+                self.model, self.server.text().strip(), text, self.remember.isChecked(), self
+            )
+            self.invite_dialog.accepted.connect(self.accept)
+        elif text:
+            self.invite_dialog.invite.setText(text)
+        self.invite_dialog.show()
+        self.invite_dialog.raise_()
+        self.invite_dialog.activateWindow()
+        return self.invite_dialog
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -151,11 +185,18 @@ class SignInDialog(QDialog):
             field.setReadOnly(busy)
         if busy:
             self.error.hide()
+            self.get_app.hide()
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self.error.setText(message)
         self.error.show()
+        self.get_app.setVisible(bool(self.model.download_url))
+        if self.invite_dialog is not None and self.invite_dialog.isVisible():
+            return  # the invite dialog shows it and keeps the focus
+        if self.model.download_url:
+            self.get_app.setFocus()
+            return
         field = self.server if self.model.field_to_fix == "server" else self.password
         field.selectAll()
         field.setFocus()

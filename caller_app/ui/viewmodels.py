@@ -54,6 +54,12 @@ HOURS_RECHECK_MS = 60_000
 StartSignIn = Callable[
     [str, str, str, bool, Callable[[Any], None], Callable[[BaseException], None]], None
 ]
+# (server url, invite code, (name, username, password, create), remember, done, failed)
+StartJoin = Callable[
+    [str, str, tuple[str, str, str, bool], bool, Callable[[Any], None],
+     Callable[[BaseException], None]],
+    None,
+]  # fmt: skip
 
 
 def error_sentence(exc: BaseException) -> str:
@@ -85,13 +91,34 @@ class SignInModel(QObject):
     failed = Signal(str)
     succeeded = Signal(object)
 
-    def __init__(self, start_sign_in: StartSignIn, keeps_sign_in: bool = True) -> None:
+    def __init__(
+        self,
+        start_sign_in: StartSignIn,
+        keeps_sign_in: bool = True,
+        start_join: StartJoin | None = None,
+    ) -> None:
         super().__init__()
         self._start = start_sign_in
+        self._start_join = start_join
         self.keeps_sign_in = keeps_sign_in
         self.busy = False
         self.result: Any = None
         self.field_to_fix = "password"
+        # The server's download page when it needs a newer app (api.TooOld), else "".
+        self.download_url = ""
+
+    @property
+    def can_join(self) -> bool:
+        return self._start_join is not None
+
+    def join(
+        self, url: str, code: str, details: tuple[str, str, str, bool], remember: bool
+    ) -> None:
+        """Accept an invite: make the account (or sign in) and sign in (issue 14)."""
+        if self.busy or self._start_join is None:
+            return
+        self._set_busy(True)
+        self._start_join(url, code, details, remember, self._on_done, self._on_error)
 
     def sign_in(self, url: str, username: str, password: str, remember: bool) -> None:
         if self.busy:
@@ -112,6 +139,7 @@ class SignInModel(QObject):
     @Slot(object)
     def _on_error(self, exc: BaseException) -> None:
         self.field_to_fix = field_to_fix(exc)
+        self.download_url = str(getattr(exc, "download_url", "") or "")
         self._set_busy(False)
         self.failed.emit(error_sentence(exc))
 

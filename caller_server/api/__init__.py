@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from caller_server.api import auth, batches, campaigns, me, organiser, results
+from caller_server.api import auth, batches, campaigns, invites, me, organiser, results
 
 router = APIRouter(prefix="/api/v1")
-for _module in (auth, me, campaigns, batches, results, organiser):
+for _module in (auth, me, campaigns, batches, results, organiser, invites):
     router.include_router(_module.router)
 
 __all__ = ["router"]

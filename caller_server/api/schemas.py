@@ -118,11 +118,34 @@ class Health(BaseModel):
     status: Literal["ok"]
     version: str
     api: int
+    # The lowest caller app version this server accepts, and where to get a newer one.
+    min_app_version: str
+    download_url: str
 
 
 class LoginIn(BaseModel):
     username: Annotated[CleanStr, Field(min_length=1, max_length=100)]
     password: Annotated[CleanStr, Field(min_length=1, max_length=1024)]
+
+
+class InviteOut(BaseModel):
+    code: str
+    campaign_id: int
+    campaign_name: str
+    seat: str
+    needs_approval: bool
+
+
+class JoinIn(BaseModel):
+    name: Annotated[CleanStr, Field(min_length=1, max_length=200)]
+    username: Annotated[CleanStr, Field(min_length=1, max_length=100)]
+    password: Annotated[CleanStr, Field(min_length=1, max_length=1024)]
+
+
+class JoinPendingOut(BaseModel):
+    pending: Literal[True]
+    campaign_id: int
+    message: str
 
 
 class VolunteerOut(BaseModel):
@@ -136,6 +159,10 @@ class LoginOut(BaseModel):
     token: str
     expires_at: TsOut
     volunteer: VolunteerOut
+
+
+class JoinOut(LoginOut):
+    campaign_id: int
 
 
 class MeOut(VolunteerOut):

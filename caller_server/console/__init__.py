@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from caller_server.console import campaigns, contacts, live, records, volunteers
+from caller_server.console import campaigns, contacts, invites, live, records, volunteers
 from caller_server.console.web import HERE, PREFIX, Forbidden, Redirect, render
 
 __all__ = ["mount"]
@@ -29,7 +29,7 @@ def vendor_dir() -> Path:
 
 
 def mount(app: FastAPI) -> None:
-    for module in (campaigns, contacts, live, records, volunteers):
+    for module in (campaigns, contacts, live, records, volunteers, invites):
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     # The more specific mount first: /admin/static would swallow /admin/static/vendor.
     app.mount(f"{PREFIX}/static/vendor", StaticFiles(directory=vendor_dir()), "console-vendor")

@@ -205,4 +205,8 @@ TEMPLATES.env.globals["notices"] = {
     "member_added": "Member added.",
     "member_removed": "Member removed; the contacts they held are back in the pool.",
     "no_volunteer": "There is no volunteer with that username.",
+    "invite_created": "Invite made. Copy its link or show its QR code.",
+    "invite_revoked": "Invite turned off: its link no longer works.",
+    "signup_approve": "Approved: they can sign in and call now.",
+    "signup_decline": "Turned down: the account stays off.",
 }

@@ -6,8 +6,8 @@ import time
 
 from fastapi.testclient import TestClient
 
-from caller_server import auth
-from caller_server.models import Volunteer
+from caller_server import auth, invites
+from caller_server.models import Campaign, Volunteer
 from tests.support.console import Console, ScriptFinder
 from tests.support.server import Seeded, db_session
 
@@ -23,6 +23,8 @@ PAGES = [
     "/optouts",
     "/audit",
     "/volunteers",
+    "/campaigns/{id}/invites",
+    "/invites/{invite}/qr.svg",
 ]
 POSTS = [
     "/logout",
@@ -48,11 +50,30 @@ POSTS = [
     "/campaigns/{id}/members",
     "/campaigns/{id}/members/remove",
     "/campaigns/{id}/open",
+    "/campaigns/{id}/invites",
+    "/invites/{invite}/revoke",
+    "/campaigns/{id}/signups/{id}/approve",
+    "/campaigns/{id}/signups/{id}/decline",
 ]
 
 
+def _invite_id(data: Seeded) -> int:
+    """An invite of the seeded campaign, for the invite pages."""
+    with db_session(data.db_url) as s:
+        campaign = s.get(Campaign, data.campaign_id)
+        assert campaign is not None
+        invite = invites.create(s, campaign, None, 7, 5, False)
+        s.commit()
+        return invite.id
+
+
+def fill(path: str, data: Seeded) -> str:
+    invite = _invite_id(data) if "{invite}" in path else 0
+    return path.format(id=data.campaign_id, invite=invite)
+
+
 def pages(data: Seeded) -> list[str]:
-    return [p.format(id=data.campaign_id) for p in PAGES]
+    return [fill(p, data) for p in PAGES]
 
 
 def test_every_page_needs_a_signed_in_organiser(anon: Console, data: Seeded) -> None:
@@ -75,13 +96,13 @@ def test_a_caller_gets_403_on_every_console_page(anon: Console, data: Seeded) ->
     for path in pages(data):
         assert anon.get(path, follow_redirects=False).status_code == 403, path
     for path in POSTS:
-        reply = anon.post(path.format(id=data.campaign_id), {"csrf_token": "x"})
+        reply = anon.post(fill(path, data), {"csrf_token": "x"})
         assert reply.status_code == 403, path
 
 
 def test_a_post_without_a_valid_csrf_token_is_refused(organiser: Console, data: Seeded) -> None:
     for path in POSTS:
-        path = path.format(id=data.campaign_id)
+        path = fill(path, data)
         assert organiser.post(path, {"volunteer_id": "1"}, token=False).status_code == 403, path
         bad = organiser.post(path, {"volunteer_id": "1", "csrf_token": "forged"}, token=False)
         assert bad.status_code == 403, path
