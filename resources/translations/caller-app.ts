@@ -886,6 +886,109 @@
     </message>
 </context>
 <context>
+    <name>InviteDialog</name>
+    <message>
+        <source>Join a phone bank</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Join with your invite</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paste the invite link your organiser sent you (or just its code), then choose a username and password.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invite link or code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Filled in from the invite link; needed when you paste only a code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>I already made my account on the join page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At least 10 characters. A few words you will remember works well.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Invite:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Server:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your &amp;name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Username:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Problem joining</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Get the new version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Join and sign in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the address of your phone bank server.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter your name, as the team will know you.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a username.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a password.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Joining…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Keyboard</name>
     <message>
         <source>Choose an outcome</source>
@@ -1545,6 +1648,14 @@
     </message>
     <message>
         <source>Signs in with these details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Get the new version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New volunteer? Paste your invite</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
