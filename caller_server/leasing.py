@@ -381,22 +381,33 @@ def _held_by(session: Session, campaign_id: int, volunteer_id: int, now: dt.date
 
 
 def _check_rate(session: Session, volunteer_id: int, limit: int, now: dt.datetime) -> None:
-    """Throttled when the volunteer created `limit` batches in the last minute.
+    """Throttled when the volunteer created `limit` batches in the last minute."""
+    _check_window(
+        session, volunteer_id, Batch.created_at, Batch.volunteer_id, limit, RATE_WINDOW, now
+    )
 
-    The volunteer's row is locked first (PostgreSQL), so two requests of one volunteer
-    in two processes cannot both see room for one more batch.
-    """
+
+def _check_window(
+    session: Session,
+    volunteer_id: int,
+    at: Any,
+    owner: Any,
+    limit: int,
+    window: dt.timedelta,
+    now: dt.datetime,
+) -> None:
+    """Throttled (with the wait) when the volunteer has `limit` rows stamped `at` within
+    `window`. The volunteer's row is locked first (PostgreSQL), so two requests of one
+    volunteer in two processes cannot both see room for one more."""
     session.execute(
         select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update()
     ).all()
     recent = session.scalars(
-        select(Batch.created_at)
-        .where(Batch.volunteer_id == volunteer_id, Batch.created_at > now - RATE_WINDOW)
-        .order_by(Batch.created_at)
+        select(at).where(owner == volunteer_id, at > now - window).order_by(at)
     ).all()
     if len(recent) >= limit:
         oldest = as_utc(recent[len(recent) - limit])
-        wait = (oldest + RATE_WINDOW - now).total_seconds()
+        wait = (oldest + window - now).total_seconds()
         raise Throttled(max(1, math.ceil(wait)))
 
 
@@ -632,19 +643,7 @@ def skip(session: Session, batch: Batch, contact_id: int, skip_id: str, now: dt.
 
 
 def _check_skip_rate(session: Session, volunteer_id: int, now: dt.datetime) -> None:
-    """Throttled once the volunteer skipped SKIPS_PER_HOUR contacts in the last hour.
-
-    The volunteer's row is locked first (PostgreSQL), as for the lease rate.
-    """
-    session.execute(
-        select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update()
-    ).all()
-    recent = session.scalars(
-        select(Skip.at)
-        .where(Skip.volunteer_id == volunteer_id, Skip.at > now - SKIP_WINDOW)
-        .order_by(Skip.at)
-    ).all()
-    if len(recent) >= SKIPS_PER_HOUR:
-        oldest = as_utc(recent[len(recent) - SKIPS_PER_HOUR])
-        wait = (oldest + SKIP_WINDOW - now).total_seconds()
-        raise Throttled(max(1, math.ceil(wait)))
+    """Throttled once the volunteer skipped SKIPS_PER_HOUR contacts in the last hour."""
+    _check_window(
+        session, volunteer_id, Skip.at, Skip.volunteer_id, SKIPS_PER_HOUR, SKIP_WINDOW, now
+    )
