@@ -35,6 +35,7 @@ from typing import Any
 import benchlib
 import loadgen
 
+HERE = Path(__file__).resolve().parent
 PASSWORD = "evening bench password"  # one argon2 hash shared by every bench volunteer
 P95_LIMIT_MS = 100.0
 UNTESTED_IN_SWEEP = {"login"}  # argon2 by design; the sign-in storm bench covers it
@@ -201,6 +202,11 @@ def main() -> int:
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default=None)
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
     parser.add_argument("--quick", action="store_true", help="CI smoke run, about 30 s")
+    parser.add_argument(
+        "--profile",
+        metavar="PSTATS",
+        help="serve from one process under cProfile (bench/profile_server.py) and print its top",
+    )
     args = parser.parse_args()
     if args.quick:
         args.contacts, args.volunteers, args.factor, args.sim_hours = 20_000, 20, 120.0, 2 / 3
@@ -225,7 +231,13 @@ def main() -> int:
         users = benchlib.insert_volunteers(db_url, volunteers, "eve", auth.hash_password(PASSWORD))
         usernames = [name for _, name in users]
         benchlib.analyse(db_url)
-        server = benchlib.start_server(db_url, workers=2)
+        if args.profile:
+            from tests.support.server import LiveServer
+
+            command = [sys.executable, str(HERE / "profile_server.py"), "--out", args.profile]
+            server = LiveServer(db_url, command=command).start(timeout=60)
+        else:
+            server = benchlib.start_server(db_url, workers=2)
         try:
             meter = Meter(server.pid, db_url)
             clients = 8 if args.quick else 16
@@ -279,8 +291,16 @@ def main() -> int:
                 print(f"\nmost real volunteers with every endpoint's p95 < 100 ms: {best:,}")
         finally:
             server.stop()
+            if args.profile and not Path(args.profile).exists():
+                print(server.log_text()[-3000:])
         doubles = double_calls(db_url)
     benchlib.print_table("exactly once (from the database)", [doubles])
+    if args.profile:
+        import pstats
+
+        stats = pstats.Stats(args.profile)
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(45)
     failures = five_xx([main_run, *sweep])
     benchlib.write_json(
         "evening_quick" if args.quick else "evening",
