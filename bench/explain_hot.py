@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from typing import Any
 
 import benchlib
@@ -90,6 +91,24 @@ def main() -> None:
             )
             record("renew", "POST", f"/api/v1/batches/{batch['batch_id']}/renew")
             record("progress", "GET", f"/api/v1/campaigns/{campaign}/progress")
+            # The poll itself, in-process: wall and this process's CPU per request
+            # (the database's own CPU is apart, in its backend process).
+            # Baseline: GET /health through the same TestClient, alternately.
+            timing = []
+            for path in ("/api/v1/health", f"/api/v1/campaigns/{campaign}/progress") * 2:
+                polls = 200
+                wall, cpu = time.perf_counter(), time.process_time()
+                for _ in range(polls):
+                    client.get(path, headers=auth[0])
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                timing.append(
+                    {
+                        "request": f"GET {path.rsplit('/', 1)[1]} (in-process TestClient)",
+                        "results_stored": done,
+                        "wall_ms_per_request": round(wall / polls * 1000, 2),
+                        "python_cpu_ms_per_request": round(cpu / polls * 1000, 2),
+                    }
+                )
 
         lines: list[str] = []
         rows = []
@@ -127,6 +146,7 @@ def main() -> None:
     benchlib.print_table(
         f"EXPLAIN ANALYZE, {args.contacts:,} contacts, {args.results:,} results", rows
     )
+    benchlib.print_table("progress poll beside /health, twice each", timing)
     benchlib.RESULTS.mkdir(parents=True, exist_ok=True)
     out = benchlib.RESULTS / "explain_hot.txt"
     out.write_text("\n".join(lines), encoding="utf-8")
