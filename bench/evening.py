@@ -1,9 +1,10 @@
 """A campaign evening against the real server: what it costs and what volunteers feel.
 
 Simulated volunteers (`loadgen.EveningVolunteer`, in separate processes) make the real
-app's request mix: sign in, campaigns, script (then 304s), progress every 60 s, a lease
-when fewer than 5 contacts remain, one result upload per call, a renewal every 5
-minutes, and a release at the end; a call every 4.8 minutes (12.5 calls an hour), all
+app's request mix (caller_app/sync/policy.py): sign in, campaigns, script (then a 304
+every 5 minutes), progress every 60 s and 5 s after each upload, a lease when fewer
+than 5 contacts remain, one result upload per call, a renewal every 5 minutes, and a
+release at the end; a call every 4.8 minutes (12.5 calls an hour), all
 `--factor` times faster, so N simulated volunteers stand for N x factor real ones.
 
 The server is `caller-server serve --workers 2` on a fresh PostgreSQL database (or
@@ -54,6 +55,8 @@ def mix_spec(base: str, campaign_id: int, factor: float, sim_hours: float) -> di
         "call_every_s": 4.8 * 60,
         "progress_every_s": 60,
         "renew_every_s": 300,
+        "script_every_s": 300,
+        "tally_after_upload_s": 5,
         "low_water": 5,
         "batch_size": 20,
     }

@@ -158,10 +158,12 @@ class EveningVolunteer(threading.Thread):
     """One volunteer's evening as the real app makes it, `factor` times faster.
 
     Sign in, campaigns, script, progress and a lease; then a call every `call_every_s`
-    (one result uploaded per call), a new lease (after a 304 script check) when fewer
-    than `low_water` contacts remain, a renewal of each held batch every
-    `renew_every_s`, progress every `progress_every_s`; at the end the unworked contacts
-    are released. Every interval is divided by `factor`. Latencies are kept per endpoint.
+    (one result uploaded per call, progress `tally_after_upload_s` later), a new lease
+    (after a 304 script check) when fewer than `low_water` contacts remain, a renewal of
+    each held batch every `renew_every_s`, progress every `progress_every_s`, the script
+    (a 304) every `script_every_s`; at the end the unworked contacts are released. The
+    cadence is caller_app/sync/policy.py's; every interval is divided by `factor`.
+    Latencies are kept per endpoint.
     """
 
     def __init__(self, spec: dict[str, Any], username: str) -> None:
@@ -261,6 +263,7 @@ class EveningVolunteer(threading.Thread):
             "call": now + spec["call_every_s"] / factor,
             "progress": now + spec["progress_every_s"] / factor,
             "renew": now + spec["renew_every_s"] / factor,
+            "script": now + spec["script_every_s"] / factor,
         }
         while True:
             step = min(due, key=due.__getitem__)
@@ -270,9 +273,14 @@ class EveningVolunteer(threading.Thread):
             due[step] += spec[f"{step}_every_s"] / factor
             if step == "call":
                 self._one_call()
+                # The app fetches the tally soon after an upload, not a minute later.
+                soon = time.monotonic() + spec["tally_after_upload_s"] / factor
+                due["progress"] = min(due["progress"], soon)
                 if sum(len(c) for c in self.held.values()) < spec["low_water"]:
                     self._script()
                     self._lease()
+            elif step == "script":
+                self._script()
             elif step == "progress":
                 self._call("progress", "GET", f"/campaigns/{self.campaign}/progress")
             else:
