@@ -25,6 +25,7 @@ BENCHES = {
     "server_leases": ([], ["--contacts", "20000", "--duration", "5", "--clients", "10,50"]),
     "server_ingest": ([], ["--clients", "4", "--uploads", "3"]),
     "signin_storm": ([], ["--volunteers", "40", "--before", "3"]),
+    "evening": ([], ["--quick"]),
 }
 
 

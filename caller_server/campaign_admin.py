@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from caller_server import audit
+from caller_server import audit, tallies
 from caller_server.campaign_file import CampaignSpec, script_version
 from caller_server.models import Batch, Campaign, Contact
+from caller_server.outcomes import campaign_outcomes
 from caller_server.timeutil import utcnow
 
 STATUSES = ("active", "paused", "closed")
@@ -34,6 +36,10 @@ _SETTINGS = (
     "name", "seat", "candidate", "timezone", "calling_hours", "target_contacts_per_hour",
     "batch_size", "max_attempts", "lease_minutes",
 )  # fmt: skip
+
+
+def _reached_codes(script: dict[str, Any] | None) -> set[str]:
+    return {o.code for o in campaign_outcomes(script) if o.reached}
 
 
 class CampaignError(ValueError):
@@ -90,6 +96,7 @@ def update_campaign(
     if campaign.status == "closed":
         raise CampaignError(f"campaign {campaign_id} is closed; it cannot be changed")
     changed = [name for name in _SETTINGS if getattr(campaign, name) != getattr(spec, name)]
+    reached_before = _reached_codes(campaign.script)
     for name in changed:
         setattr(campaign, name, getattr(spec, name))
     if campaign.max_held_contacts != spec.held_limit():
@@ -108,6 +115,8 @@ def update_campaign(
         campaign.script = script
         campaign.script_version = version
         changed.append("script")
+    if "timezone" in changed or _reached_codes(campaign.script) != reached_before:
+        tallies.rebuild(session, campaign.id)  # results may now fall on another day
     if changed:
         audit.record(session, actor, "updated", campaign_id, changed=changed,
                      script_version=campaign.script_version)  # fmt: skip

@@ -22,6 +22,7 @@ from caller_server.models import Batch, Campaign, Contact, Result, Suppression
 from caller_server.models import Volunteer as VolunteerRow
 from caller_server.outcomes import campaign_outcomes
 from caller_server.progress import tonight_start
+from caller_server.tallies import watch
 from caller_server.timeutil import as_utc, opt_utc
 
 YIELD_PER = 1000
@@ -328,6 +329,17 @@ def void_results(
     )
     if not ids:
         return VoidReport(0, 0, 0)
+    # Their contacts locked (ascending, as uploads lock them) while tonight's tallies
+    # are brought up to date with the void.
+    contact_ids = sorted(set(session.scalars(select(Result.contact_id).where(Result.id.in_(ids)))))
+    for start in range(0, len(contact_ids), 500):
+        session.execute(
+            select(Contact.id)
+            .where(Contact.id.in_(contact_ids[start : start + 500]))
+            .order_by(Contact.id)
+            .with_for_update()
+        ).all()
+    tally = watch(session, contact_ids)
     suppressions = 0
     reopened = 0
     for start in range(0, len(ids), 500):
@@ -360,6 +372,7 @@ def void_results(
             ).rowcount  # type: ignore[attr-defined]
             or 0
         )
+    tally.apply()
     return VoidReport(len(ids), int(suppressions), int(reopened))
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -245,6 +246,43 @@ class BatchContact(Base):
     released_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     batch: Mapped[Batch] = relationship(back_populates="members")
+
+
+class VolunteerDay(Base):
+    """One volunteer's calls and reached contacts in a campaign on one local day.
+
+    Running tallies behind `GET /progress` (see `caller_server.tallies`): updated in the
+    transaction that stores, corrects or voids a result, so reading them costs the same
+    however many results the evening holds. `day` is the date in the campaign's time
+    zone when the result was received.
+    """
+
+    __tablename__ = "progress_volunteer_days"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True
+    )
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    reached: Mapped[int] = mapped_column(Integer, default=0)  # distinct contacts
+
+
+class CampaignDay(Base):
+    """The team's figures for a campaign on one local day (`VolunteerDay` summed, with
+    reached counting each contact once however many volunteers reached it)."""
+
+    __tablename__ = "progress_campaign_days"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    reached: Mapped[int] = mapped_column(Integer, default=0)  # distinct contacts
+    volunteers_active: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Result(Base):

@@ -2,6 +2,9 @@
 
 "Tonight" starts at midnight in the campaign's time zone. A result that another one
 supersedes is left out, so a corrected call counts once; a voided one counts nowhere.
+`campaign_progress` reads the running tallies (`caller_server.tallies`): a few rows,
+however many results tonight holds. `recount` computes the same figures from the
+results themselves: the definition the tallies are tested against.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from caller_server.models import Campaign, Result, Volunteer
+from caller_server.models import Campaign, CampaignDay, Result, Volunteer, VolunteerDay
 from caller_server.outcomes import campaign_outcomes
+from caller_server.tallies import local_day
 
 
 def tonight_start(tz: str, now: dt.datetime) -> dt.datetime:
@@ -31,6 +35,39 @@ def _first_name(name: str) -> str:
 def campaign_progress(
     session: Session, campaign: Campaign, volunteer_id: int, now: dt.datetime
 ) -> dict[str, Any]:
+    """Tonight's figures from the tally rows: two primary-key reads and the leaderboard."""
+    day = local_day(campaign.timezone, now)
+    team = session.get(CampaignDay, (campaign.id, day))
+    mine = session.get(VolunteerDay, (campaign.id, day, volunteer_id))
+    opted = session.execute(
+        select(Volunteer.name, VolunteerDay.calls)
+        .join(Volunteer, Volunteer.id == VolunteerDay.volunteer_id)
+        .where(
+            VolunteerDay.campaign_id == campaign.id,
+            VolunteerDay.day == day,
+            VolunteerDay.calls > 0,
+            Volunteer.leaderboard_opt_in.is_(True),
+        )
+    ).all()
+    board: list[dict[str, Any]] = [
+        {"name": _first_name(name), "calls": int(calls)} for name, calls in opted
+    ]
+    board.sort(key=lambda e: (-e["calls"], e["name"]))
+    return {
+        "team": {
+            "calls": team.calls if team else 0,
+            "reached": team.reached if team else 0,
+            "volunteers_active": team.volunteers_active if team else 0,
+        },
+        "mine": {"calls": mine.calls if mine else 0, "reached": mine.reached if mine else 0},
+        "leaderboard": board,
+    }
+
+
+def recount(
+    session: Session, campaign: Campaign, volunteer_id: int, now: dt.datetime
+) -> dict[str, Any]:
+    """The same figures straight from tonight's results (reads every one of them)."""
     reached_codes = {o.code for o in campaign_outcomes(campaign.script) if o.reached}
     newer = aliased(Result)
     rows = session.execute(

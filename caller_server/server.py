@@ -8,6 +8,7 @@ practice mode and tests use it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import threading
@@ -15,11 +16,30 @@ import time
 from pathlib import Path
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from caller_server.db import ENV_DB, resolve_db_url
 from caller_server.hashing import ENV_THREADS
 
 APP_FACTORY = "caller_server.app:create_app"
+HTTP_PROTOCOL = "caller_server.server:NoDelayH11Protocol"
+
+
+class NoDelayH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with Nagle's algorithm off on every connection.
+
+    With `--workers 2` each worker accepts on a listening socket it rebuilt from the
+    parent's, whose protocol number is 0, so asyncio skips its usual TCP_NODELAY. A
+    reply's headers and body then go out as two small writes, and the second waits for
+    the client's delayed ACK: +40 ms on every request of a kept-alive connection (the
+    app's, which reuses one). Measured by bench/evening.py (issue 15).
+    """
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
 
 
 def run(
@@ -51,6 +71,7 @@ def run(
         log_level="info",
         proxy_headers=True,
         forwarded_allow_ips=forwarded_allow_ips,
+        http=HTTP_PROTOCOL,
         ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
         ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
     )

@@ -1,9 +1,10 @@
 """Check rows against a campaign, then add or update its contacts in bulk.
 
 The whole file is checked before anything is written. New contacts go in with
-multi-row INSERTs in chunks and known ones are updated by primary key, all inside the
-caller's single transaction: 100,000 rows cost a few seconds and a failure part-way
-leaves the campaign as it was.
+PostgreSQL's COPY (several times faster than INSERT for a voter file of a million
+rows), or multi-row INSERTs in chunks on SQLite, and known ones are updated by primary
+key, all inside the caller's single transaction: a failure part-way leaves the
+campaign as it was.
 
 A row is a known contact when its external id is in the campaign, or, without one,
 when a contact with the same name and number is (a re-import of a file without ids).
@@ -12,6 +13,7 @@ Updating changes name, number, ward, attributes and external id, never the call 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,10 +134,14 @@ def _store(
     report.problems.sort()
     if report.problems and not skip_invalid:
         return report
-    for start in range(0, len(added), CHUNK):
-        session.execute(
-            insert(Contact), [_values(campaign_id, row) for row in added[start : start + CHUNK]]
-        )
+    if added and session.get_bind().dialect.name == "postgresql":
+        _copy(session, campaign_id, added)
+    else:
+        for start in range(0, len(added), CHUNK):
+            session.execute(
+                insert(Contact),
+                [_values(campaign_id, row) for row in added[start : start + CHUNK]],
+            )
     for start in range(0, len(updated), CHUNK):
         session.execute(
             update(Contact),
@@ -157,6 +163,19 @@ def _values(campaign_id: int, row: ContactRow) -> dict[str, Any]:
         "state": "available",
         "attempts": 0,
     }
+
+
+def _copy(session: Session, campaign_id: int, rows: list[ContactRow]) -> None:
+    """New contacts through COPY on the session's own connection (same transaction)."""
+    columns = list(_values(campaign_id, rows[0]))
+    sql = f"COPY contacts ({', '.join(columns)}) FROM STDIN"
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            values = _values(campaign_id, row)
+            values["attributes"] = json.dumps(values["attributes"])
+            copy.write_row([values[c] for c in columns])
 
 
 def _changes(contact_id: int, row: ContactRow) -> dict[str, Any]:
