@@ -38,33 +38,10 @@ PASSWORD = "storm password for the bench"
 def add_storm_volunteers(db_url: str, count: int) -> list[str]:
     """`count` callers sharing one real argon2 hash (one hash to make, the same work to
     check as `count` different ones)."""
-    from sqlalchemy import insert
-
     from caller_server import auth
-    from caller_server.db import make_engine, session_factory
-    from caller_server.models import Volunteer
 
     shared = auth.hash_password(PASSWORD)
-    tag = uuid.uuid4().hex[:6]
-    names = [f"storm{n}-{tag}" for n in range(count)]
-    engine = make_engine(db_url)
-    try:
-        with session_factory(engine).begin() as session:
-            session.execute(
-                insert(Volunteer),
-                [
-                    {
-                        "username": u,
-                        "name": "Storm Caller",
-                        "password_hash": shared,
-                        "role": "caller",
-                    }
-                    for u in names
-                ],
-            )
-    finally:
-        engine.dispose()
-    return names
+    return [name for _id, name in benchlib.insert_volunteers(db_url, count, "storm", shared)]
 
 
 class Poller(threading.Thread):
