@@ -518,25 +518,32 @@ def next_retry(
     return at, int(count)
 
 
-def renew(session: Session, batch: Batch, now: dt.datetime) -> RenewView:
+def renew(
+    session: Session, batch: Batch, now: dt.datetime, recovering: bool = False
+) -> RenewView:
     """Extend the lease of the contacts this batch still holds (caller commits).
 
     Held: the contact still points at this batch (nobody leased it since, no result
-    moved it), is not done and not suppressed. A lapsed lease is revived for those;
-    suppressed ones are let go. The lease ends at the end of tonight's calling hours;
-    outside them it is not extended. The caller has locked the batch row: batches
-    before contacts, the lock order of result ingest.
+    moved it), is not done and not suppressed. A lapsed lease is revived for those,
+    except while `recovering` from a restore: the backup may have forgotten that
+    someone else was handed the person after the lapse, and that volunteer may still
+    be calling them until the recovery window closes. Suppressed ones are let go. The
+    lease ends at the end of tonight's calling hours; outside them it is not extended.
+    The caller has locked the batch row: batches before contacts, the lock order of
+    result ingest.
     """
     campaign = session.get(Campaign, batch.campaign_id)
     assert campaign is not None
     rows = session.execute(
-        select(Contact.id, _suppressed(campaign.id))
+        select(Contact.id, _suppressed(campaign.id), Contact.lease_expires_at)
         .where(Contact.batch_id == batch.id, Contact.state != "done")
         .order_by(Contact.id)
         .with_for_update(of=Contact)
     ).all()
-    held = [cid for cid, suppressed in rows if not suppressed]
-    let_go = [cid for cid, suppressed in rows if suppressed]
+    if recovering:
+        rows = [r for r in rows if r[2] is not None and as_utc(r[2]) > now]
+    held = [cid for cid, suppressed, _ in rows if not suppressed]
+    let_go = [cid for cid, suppressed, _ in rows if suppressed]
     if let_go:
         session.execute(
             update(Contact)
@@ -545,7 +552,8 @@ def renew(session: Session, batch: Batch, now: dt.datetime) -> RenewView:
             .execution_options(synchronize_session=False)
         )
     expires = as_utc(batch.expires_at)
-    if calling_hours.is_open(campaign.calling_hours, campaign.timezone, now):
+    revive = held or not recovering  # a lapsed batch stays lapsed through the window
+    if revive and calling_hours.is_open(campaign.calling_hours, campaign.timezone, now):
         expires = lease_end(campaign, now)
         batch.expires_at = expires
         if held:

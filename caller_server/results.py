@@ -27,7 +27,7 @@ from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from caller_server import calling_hours, lease_proof, leasing, tallies
+from caller_server import calling_hours, lease_proof, leasing, recovery, tallies
 from caller_server.contract import CLOSED_KINDS, QuestionKind
 from caller_server.models import Batch, BatchContact, Campaign, Contact, Result, Suppression
 from caller_server.outcomes import Outcome, campaign_outcomes, next_state
@@ -455,10 +455,11 @@ def ingest(
     tally = tallies.watch(session, (i.contact_id for i in items))  # contacts now locked
     for item in sorted(items, key=lambda i: i.contact_id):
         job.one(item, reply)
+    recovering = bool(job.renew) and recovery.until(session, now) is not None
     for batch_id in sorted(job.renew):
         batch = session.get(Batch, batch_id)
         if batch is not None and batch.volunteer_id == volunteer_id and batch.released_at is None:
-            leasing.renew(session, batch, now)
+            leasing.renew(session, batch, now, recovering)
     tally.apply()  # last: the campaign's tally row stays locked only until the commit
     session.commit()
     return reply

@@ -317,6 +317,12 @@ class SyncEngine(QObject):
         return self.steps.ending
 
     @property
+    def session_checked(self) -> bool:
+        """This session's results check has run: the server holds, or has been sent
+        again, every result this app holds (a soak drains until then)."""
+        return self.steps.session_checked
+
+    @property
     def recovery_checked_for(self) -> dt.datetime | None:
         """The recovery window whose results check ran (tests watch it)."""
         return self.steps.recovery_checked_for

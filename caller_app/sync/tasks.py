@@ -74,6 +74,7 @@ class SyncSteps:
         self.offline_spell = False  # a call met Offline; the next success renews first
         # The end of the server's recovery window whose results check we already ran.
         self.recovery_checked_for: dt.datetime | None = None
+        self.session_checked = False  # this session's results check has run
         self.stop_requested = False  # set from any thread: the cycle ends between steps
         self.ending = False  # end_session ran: upload still, lease no more
         self.had_contacts = False  # contacts were held at the last cycle
@@ -132,6 +133,7 @@ class SyncSteps:
     def check(self) -> None:
         """Once a session: results the server lost (restored from a backup) go out again."""
         check_delivered(self.store, self.api)
+        self.session_checked = True
         self.schedule.never(Step.CHECK)
 
     def send_preferences(self) -> None:

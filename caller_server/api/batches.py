@@ -98,8 +98,8 @@ def renew(batch_id: IdPath, volunteer: CurrentVolunteer, session: DbSession) -> 
     if batch.released_at is not None:
         raise ApiError(409, "This batch was released.", code="conflict")
     now = utcnow()
-    view = leasing.renew(session, batch, now)
     recovering = recovery.until(session, now)
+    view = leasing.renew(session, batch, now, recovering=recovering is not None)
     status = leasing.campaign_status(session, batch.campaign_id)
     session.commit()
     return RenewOut(

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,13 +74,18 @@ def snapshot(db_url: str, server: LiveServer | None = None) -> Snapshot:
 
 
 def restore(
-    snap: Snapshot, server: LiveServer, recovery_minutes: float | None = None, recover: bool = True
+    snap: Snapshot,
+    server: LiveServer,
+    recovery_minutes: float | None = None,
+    before_start: Callable[[], None] | None = None,
+    recover: bool = True,
 ) -> None:
     """Stop the server, put the snapshot back in place of its database, start it.
 
     With `recover`, run `caller-server restored` before the start, as the README tells
     an organiser to: no new leases while the apps send results back
-    (`recovery_minutes`, or the command's own default when None).
+    (`recovery_minutes`, or the command's own default when None). `before_start` runs
+    on the restored database before the server serves it.
     """
     server.stop()
     dispose_engine(snap.db_url)
@@ -101,6 +107,8 @@ def restore(
             capture_output=True,
             timeout=120,
         )
+    if before_start is not None:
+        before_start()
     server.start(60)
 
 

@@ -110,14 +110,18 @@ class SoakReport:
     seed: int = 0
     wall_s: float = 0.0
     problems: list[str] = field(default_factory=list)
+    # ids and times (never names or numbers) behind a problem, to read after a failure
+    details: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def summary(self) -> str:
-        lines = [f"{k:>18}: {v}" for k, v in asdict(self).items() if k != "problems"]
+        skip = ("problems", "details")
+        lines = [f"{k:>18}: {v}" for k, v in asdict(self).items() if k not in skip]
         lines.append(f"{'verdict':>18}: " + ("OK" if self.ok else "; ".join(self.problems)))
+        lines += [f"{'':>18}  {d}" for d in self.details[:8]]
         return "\n".join(lines)
 
 
@@ -280,19 +284,23 @@ def _soak(cfg: SoakConfig, rng: random.Random, work: Path, url: str, report: Soa
         backup_at = now + 0.3 * cfg.seconds if cfg.restore else math.inf
         restore_at = now + 0.6 * cfg.seconds if cfg.restore else math.inf
         backup: dbsnapshot.Snapshot | None = None
+        napped: set[int] = set()  # volunteers who napped since the backup
         while time.monotonic() < deadline:
             now = time.monotonic()
             if recycle_every and now >= next_recycle:
                 _recycle(url, data.campaign_id, recycled)
                 next_recycle = now + recycle_every
             if now >= backup_at:
-                cfg.log("[soak] backing up the server's database")
+                cfg.log(f"[soak] backing up the server at {dt.datetime.now(dt.UTC):%H:%M:%S.%f}")
                 backup = dbsnapshot.snapshot(url, server)
+                napped.clear()
                 proxy.set_upstream("127.0.0.1", server.port)
                 backup_at = math.inf
             if backup is not None and now >= restore_at:
-                cfg.log("[soak] restoring the server from the backup")
-                dbsnapshot.restore(backup, server, cfg.recovery_minutes)
+                cfg.log(f"[soak] restoring the server at {dt.datetime.now(dt.UTC):%H:%M:%S.%f}")
+                dbsnapshot.restore(
+                    backup, server, cfg.recovery_minutes, lambda: _still_ran_out(url, napped)
+                )
                 proxy.set_upstream("127.0.0.1", server.port)
                 dbsnapshot.discard(backup)
                 backup, restore_at = None, math.inf
@@ -307,6 +315,8 @@ def _soak(cfg: SoakConfig, rng: random.Random, work: Path, url: str, report: Soa
                 victim.wake_at = now
                 if rng.random() < cfg.nap_chance:  # a long sleep: its leases run out
                     victim.naps.append(dt.datetime.now(dt.UTC))
+                    if backup is not None:
+                        napped.add(victim.volunteer_id)
                     _expire_leases(url, victim.volunteer_id)
                     _expire_local_leases(victim.db)
                     victim.wake_at = now + rng.uniform(*cfg.nap_for)  # others lease them
@@ -343,6 +353,14 @@ def _soak(cfg: SoakConfig, rng: random.Random, work: Path, url: str, report: Soa
         proxy.stop()
         server.stop()
     _verify(url, data.campaign_id, volunteers, report, recycled)
+
+
+def _still_ran_out(url: str, napped: set[int]) -> None:
+    """A restore does not turn the clock back: leases that ran out in a nap since the
+    backup have still run out in the restored database (a real nap is time passing,
+    which no restore undoes; the soak's nap is an edit, which one would)."""
+    for volunteer_id in napped:
+        _expire_leases(url, volunteer_id)
 
 
 def _expire_local_leases(db: Path) -> None:
@@ -388,9 +406,11 @@ def _called_by_two(
     recycled: dict[int, list[dt.datetime]],
     naps: dict[int, list[dt.datetime]],
     batches: dict[int, dt.datetime],
+    details: list[str],
 ) -> tuple[int, int]:
     """Contacts that two volunteers called in one life (between two recycles): those
-    not explained by a nap, and those that are (see the module docstring)."""
+    not explained by a nap, and those that are (see the module docstring). Each
+    unexplained pair goes to `details`."""
     lives: dict[tuple[int, int], list] = {}  # type: ignore[type-arg]
     for r in rows:
         at = _aware(r.recorded_at or r.received_at)
@@ -405,9 +425,25 @@ def _called_by_two(
         pairs = [(a, b) for a, b in itertools.pairwise(results) if a.volunteer_id != b.volunteer_id]
         if all(_slept_between(a, b, naps, batches) for a, b in pairs):
             slept.add(contact)
-        else:
-            unexplained.add(contact)
+            continue
+        unexplained.add(contact)
+        slept_at = [f"{n:%H:%M:%S.%f}" for n in naps.get(results[0].volunteer_id, [])]
+        for a, b in pairs:
+            details.append(
+                f"contact {contact}: {_described(a, batches)} then {_described(b, batches)}; "
+                f"naps of the first: {slept_at}"
+            )
     return len(unexplained), len(slept)
+
+
+def _described(r, batches: dict[int, dt.datetime]) -> str:  # type: ignore[no-untyped-def]
+    began = batches.get(r.batch_id)
+    return (
+        f"[volunteer {r.volunteer_id} batch {r.batch_id} "
+        f"began {f'{began:%H:%M:%S.%f}' if began else 'forgotten'} "
+        f"recorded {r.recorded_at:%H:%M:%S.%f} received {r.received_at:%H:%M:%S.%f}"
+        f"{' late' if r.late else ''}{' double_call' if r.double_call else ''}]"
+    )
 
 
 def _slept_between(first, second, naps, batches) -> bool:  # type: ignore[no-untyped-def]
@@ -489,12 +525,14 @@ def _verify(
     counts = Counter(r.id for r in rows)
     report.on_server = len(rows)
     report.duplicates = sum(n - 1 for n in counts.values())
-    report.lost = len(set(local) - set(counts))
+    lost = set(local) - set(counts)
+    report.lost = len(lost)
+    report.details += [f"lost {i} ({local[i]} on its client)" for i in sorted(lost)[:8]]
     report.unknown = len(set(counts) - set(local))
     report.late = sum(1 for r in rows if r.late)
     report.double_calls = sum(1 for r in rows if r.double_call)
     report.called_by_two, report.slept_on_a_call = _called_by_two(
-        rows, recycled, {v.volunteer_id: v.naps for v in volunteers}, batches
+        rows, recycled, {v.volunteer_id: v.naps for v in volunteers}, batches, report.details
     )
     for r in rows:  # an on-time result proves the lease held from batch creation to then
         if r.late or r.batch_id not in batches:

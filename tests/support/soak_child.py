@@ -89,13 +89,16 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.mode == "drain":
         deadline = time.monotonic() + args.drain_timeout
-        while store.waiting_count() or store.batches_to_release():
+        # The session's results check too: a restored server may lack results this
+        # app holds as delivered, and only the check sends them again.
+        while store.waiting_count() or store.batches_to_release() or not engine.session_checked:
             app.processEvents()
             if signed_out:
                 sign_in_again()
             if time.monotonic() > deadline:
                 print(
-                    f"stuck waiting={store.waiting_count()} signed_out={bool(signed_out)}",
+                    f"stuck waiting={store.waiting_count()} signed_out={bool(signed_out)} "
+                    f"checked={engine.session_checked}",
                     flush=True,
                 )
                 return 1

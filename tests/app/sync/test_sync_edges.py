@@ -346,8 +346,10 @@ def test_each_session_start_sends_again_what_a_restored_server_lost(rig: Rig) ->
     payload = rig.api.held[lost]
     del rig.api.held[lost]  # the server was restored from a backup taken before
     rig.new_engine()  # the next session
+    assert not rig.engine.session_checked
     calls = rig.cycle()
     assert calls.index("check_results") < calls.index("post_results")
+    assert rig.engine.session_checked
     assert rig.api.held[lost] == payload  # same id, same frozen payload
     assert rig.store.unconfirmed_ids() == [lost]  # confirmed at the next check
     assert kept not in rig.store.unconfirmed_ids()

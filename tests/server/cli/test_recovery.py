@@ -7,8 +7,20 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from sqlalchemy import select
+
+from caller_server.models import Contact
+from caller_server.timeutil import as_utc
 from tests.support.cli import cli
-from tests.support.server import Api, Seeded, result_payload, seed_campaign, seed_contacts
+from tests.support.server import (
+    Api,
+    Seeded,
+    db_session,
+    expire_lease,
+    result_payload,
+    seed_campaign,
+    seed_contacts,
+)
 
 
 def _ts(text: str) -> dt.datetime:
@@ -80,3 +92,44 @@ def test_a_window_shorter_than_a_lease_is_warned_about(seeded: Seeded) -> None:
     time.sleep(1)
     assert proc.returncode == 0, proc.stderr
     assert "warning: 0.01 minutes is shorter than the longest lease" in proc.stderr
+
+
+def test_a_lease_that_lapsed_is_not_revived_until_the_window_closes(
+    caller: Api, seeded: Seeded
+) -> None:
+    """The backup may have forgotten that someone else was handed these people after
+    the lease lapsed, and they may still be calling them: neither a renewal nor an
+    upload's renewal brings the lapsed lease back while the server is recovering."""
+    cid = seed_campaign(seeded.db_url)
+    seed_contacts(seeded.db_url, cid, 3)
+    held = caller.lease(cid, 3)
+    batch_id, ids = held["batch_id"], sorted(c["id"] for c in held["contacts"])
+    expire_lease(seeded.db_url, batch_id)  # the laptop slept past it
+    proc = cli(seeded.db_url, "restored", "--minutes", "0.05")  # three seconds
+    assert proc.returncode == 0, proc.stderr
+    opens = _ts(caller.post(f"/batches/{batch_id}/renew").json()["recovering_until"])
+
+    renewed = caller.post(f"/batches/{batch_id}/renew").json()
+    assert renewed["contact_ids"] == []
+    body = result_payload(batch_id, ids[0], "not_home")  # called before the lid closed
+    reply = caller.post("/results", json={"results": [body]}).json()
+    assert reply["accepted"] == [body["id"]]
+    with db_session(seeded.db_url) as s:
+        leases = s.scalars(select(Contact.lease_expires_at).where(Contact.id.in_(ids[1:])))
+        assert all(as_utc(at) < dt.datetime.now(dt.UTC) for at in leases)  # still lapsed
+
+    time.sleep(max(0.0, (opens - dt.datetime.now(dt.UTC)).total_seconds()) + 0.2)
+    revived = caller.post(f"/batches/{batch_id}/renew").json()  # nobody took them since
+    assert revived["recovering_until"] is None
+    assert revived["contact_ids"] == ids[1:]
+
+
+def test_a_lease_still_running_is_renewed_through_the_window(caller: Api, seeded: Seeded) -> None:
+    cid = seed_campaign(seeded.db_url)
+    seed_contacts(seeded.db_url, cid, 2)
+    held = caller.lease(cid, 2)
+    assert cli(seeded.db_url, "restored", "--minutes", "0.05").returncode == 0
+    renewed = caller.post(f"/batches/{held['batch_id']}/renew").json()
+    assert renewed["recovering_until"] is not None
+    assert sorted(renewed["contact_ids"]) == sorted(c["id"] for c in held["contacts"])
+    time.sleep(3.2)  # the shared database leases again for the tests after this one
