@@ -163,10 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     url_opens.received.connect(launcher.handle_invite)
     app.installEventFilter(url_opens)
     if getattr(sys, "frozen", False):  # the bundle claims caller-app: links for this user
+        # registry and file writes: on the core's task thread, never the GUI's
         if sys.platform == "win32":
-            from caller_app.ui.windows_scheme import register_url_scheme
+            from caller_app.windows_scheme import register_url_scheme
 
-            register_url_scheme()
+            core.submit(register_url_scheme, lambda _: None, lambda _: None)
         elif sys.platform.startswith("linux"):
             from caller_app.desktop_entry import install
 
