@@ -12,12 +12,8 @@ drained the outbox the server holds exactly the local results, each once.
 
 from __future__ import annotations
 
-import os
 import random
 import sqlite3
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from caller_app.store import Store
+from tests.support.child import Child
 from tests.support.corekit import assert_exactly_once, sign_in, wait_for
 from tests.support.faultproxy import Fault, FaultProxy
 from tests.support.server import (
-    REPO,
     LiveServer,
     Seeded,
     seed_volunteer,
@@ -48,77 +44,21 @@ def live(tmp_path_factory) -> Iterator[tuple[LiveServer, Seeded]]:
         yield pair
 
 
-class Child:
-    """A crash_child process whose stdout lines are collected by a thread."""
-
-    def __init__(
-        self,
-        mode: str,
-        db: Path,
-        url: str,
-        username: str,
-        password: str,
-        campaign_id: int,
-        seed: int,
-        token: str,
-    ) -> None:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(REPO),
-            "QT_QPA_PLATFORM": "offscreen",
-            "CRASH_CHILD_TOKEN": token,
-        }
-        self.proc = subprocess.Popen(  # the app core under test, killed by the test
-            [
-                sys.executable,
-                "-m",
-                "tests.support.crash_child",
-                mode,
-                "--db",
-                str(db),
-                "--url",
-                url,
-                "--username",
-                username,
-                "--password",
-                password,
-                "--campaign",
-                str(campaign_id),
-                "--seed",
-                str(seed),
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self.stderr = ""
-        self._out = threading.Thread(target=self._read, daemon=True)
-        self._out.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.strip())
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.finish()
-
-    def finish(self, timeout: float = 60) -> int:
-        code = self.proc.wait(timeout)
-        self._out.join(10)
-        assert self.proc.stderr is not None
-        self.stderr = self.proc.stderr.read()
-        self.proc.stderr.close()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-        return code
-
-    def ids(self) -> set[str]:
-        return {line for line in self.lines if len(line) == 36}
+def crash_child(
+    mode: str, db: Path, url: str, seeded: Seeded, username: str, seed: int, token: str
+) -> Child:
+    """tests/support/crash_child.py, signed in with `token` (no sign-in per run)."""
+    return Child(
+        "tests.support.crash_child",
+        mode,
+        db,
+        url,
+        username,
+        seeded.password,
+        seeded.campaign_id,
+        seed,
+        env={"CRASH_CHILD_TOKEN": token},
+    )
 
 
 def local_ids(db: Path) -> set[str]:
@@ -155,15 +95,8 @@ def test_sigkill_at_random_moments(live, tmp_path):
             else:
                 proxy.clear()
             uploads_before = len(proxy.seen(RESULTS))
-            child = Child(
-                "record",
-                db,
-                proxy.url,
-                username,
-                seeded.password,
-                seeded.campaign_id,
-                rng.randrange(1 << 30),
-                token,
+            child = crash_child(
+                "record", db, proxy.url, seeded, username, rng.randrange(1 << 30), token
             )
             try:
                 wait_for(
@@ -184,16 +117,14 @@ def test_sigkill_at_random_moments(live, tmp_path):
                     time.sleep(rng.uniform(0.05, 0.6))
             finally:
                 child.kill()
-            assert child.proc.returncode == -9, child.stderr
+            assert child.proc.returncode == -9, child.stderr_text()
             printed |= child.ids()
             assert integrity(db) == "ok", f"run {run} (seed {seed_})"
             assert printed <= local_ids(db), f"a committed result was lost (seed {seed_})"
 
         proxy.clear()
-        drain = Child(
-            "drain", db, proxy.url, username, seeded.password, seeded.campaign_id, 0, token
-        )
-        assert drain.finish(120) == 0, drain.stderr
+        drain = crash_child("drain", db, proxy.url, seeded, username, 0, token)
+        assert drain.wait(120) == 0, drain.stderr_text()
         assert "drained" in drain.lines
 
     assert integrity(db) == "ok"

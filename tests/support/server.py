@@ -527,6 +527,15 @@ def result_payload(
     return body
 
 
+def set_campaign_status(db_url: str, campaign_id: int, status: str) -> None:
+    """Pause, resume or close a campaign as the organiser's command does."""
+    from caller_server.campaign_admin import set_status
+
+    with db_session(db_url) as session:
+        set_status(session, campaign_id, status)
+        session.commit()
+
+
 def expire_lease(db_url: str, batch_id: int, ago: dt.timedelta = dt.timedelta(minutes=1)) -> None:
     """Make a batch's lease (and its contacts' leases) run out `ago`."""
     past = dt.datetime.now(dt.UTC) - ago

@@ -35,9 +35,6 @@ import math
 import os
 import random
 import sqlite3
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections import Counter
@@ -48,9 +45,9 @@ from sqlalchemy import select, update
 
 from caller_server.models import Batch, BatchContact, Contact, Result
 from tests.support import dbsnapshot
+from tests.support.child import Child
 from tests.support.faultproxy import Fault, FaultProxy
 from tests.support.server import (
-    REPO,
     LiveServer,
     create_pg_database,
     create_schema,
@@ -125,76 +122,6 @@ class SoakReport:
         return "\n".join(lines)
 
 
-class Child:
-    """A soak_child process; a thread collects what it prints."""
-
-    def __init__(
-        self,
-        mode: str,
-        db: Path,
-        url: str,
-        username: str,
-        password: str,
-        campaign_id: int,
-        seed: int,
-    ) -> None:
-        env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
-        self.proc = subprocess.Popen(  # the app core under test; killed by the soak
-            [
-                sys.executable,
-                "-m",
-                "tests.support.soak_child",
-                mode,
-                "--db",
-                str(db),
-                "--url",
-                url,
-                "--username",
-                username,
-                "--password",
-                password,
-                "--campaign",
-                str(campaign_id),
-                "--seed",
-                str(seed),
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self.stderr: list[str] = []
-        self._threads = [
-            threading.Thread(target=self._read, args=(s, out), daemon=True)
-            for s, out in ((self.proc.stdout, self.lines), (self.proc.stderr, self.stderr))
-        ]
-        for t in self._threads:
-            t.start()
-
-    @staticmethod
-    def _read(stream, out: list[str]) -> None:  # type: ignore[no-untyped-def]
-        for line in stream:
-            out.append(line.rstrip("\n"))
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.wait(30)
-
-    def wait(self, timeout: float) -> int:
-        code = self.proc.wait(timeout)
-        for t in self._threads:
-            t.join(10)
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
-        return code
-
-    def ids(self) -> set[str]:
-        return {line for line in self.lines if len(line) == 36}
-
-
 @dataclass
 class Volunteer:
     username: str
@@ -257,6 +184,7 @@ def _soak(cfg: SoakConfig, rng: random.Random, work: Path, url: str, report: Soa
 
     def spawn(v: Volunteer, mode: str = "record") -> Child:
         return Child(
+            "tests.support.soak_child",
             mode,
             v.db,
             proxy.url,

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from caller_server.campaign_admin import set_status
 from caller_server.models import Contact, Result
 from tests.support.server import (
     Api,
@@ -29,6 +28,7 @@ from tests.support.server import (
     seed_campaign,
     seed_contacts,
     seed_volunteer,
+    set_campaign_status,
 )
 
 
@@ -49,12 +49,6 @@ def phones(db_url: str, contact_ids: list[int]) -> dict[int, str]:
     with db_session(db_url) as session:
         rows = session.execute(select(Contact.id, Contact.phone).where(Contact.id.in_(contact_ids)))
         return dict(rows.all())
-
-
-def set_campaign(db_url: str, campaign_id: int, status: str) -> None:
-    with db_session(db_url) as session:
-        set_status(session, campaign_id, status)
-        session.commit()
 
 
 def test_a_household_comes_whole_in_one_batch(caller: Api, caller2: Api, seeded: Seeded) -> None:
@@ -95,7 +89,7 @@ def test_pause_and_close(caller: Api, organiser: Api, seeded: Seeded) -> None:
     contact = batch["contacts"][0]["id"]
 
     assert caller.get(f"/campaigns/{cid}/progress").json()["campaign_status"] == "active"
-    set_campaign(url, cid, "paused")
+    set_campaign_status(url, cid, "paused")
     paused = caller.lease(cid, 2)
     assert (paused["batch_id"], paused["contacts"], paused["reason"]) == (None, [], "paused")
     assert cid in [c["id"] for c in caller.get("/campaigns").json()["campaigns"]]
@@ -108,11 +102,11 @@ def test_pause_and_close(caller: Api, organiser: Api, seeded: Seeded) -> None:
     on_time = result_payload(batch["batch_id"], contact, "not_home")
     assert caller.post("/results", json={"results": [on_time]}).json()["accepted"]
 
-    set_campaign(url, cid, "active")
+    set_campaign_status(url, cid, "active")
     assert caller.lease(cid, 1)["contacts"]
     assert caller.post(f"/batches/{batch['batch_id']}/renew").json()["campaign_status"] == "active"
 
-    set_campaign(url, cid, "closed")
+    set_campaign_status(url, cid, "closed")
     closed = caller.lease(cid, 2)
     assert (closed["batch_id"], closed["reason"]) == (None, "closed")
     assert cid not in [c["id"] for c in caller.get("/campaigns").json()["campaigns"]]

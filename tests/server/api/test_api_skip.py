@@ -22,6 +22,7 @@ from tests.support.server import (
     result_payload,
     seed_campaign,
     seed_contacts,
+    set_campaign_status,
 )
 
 
@@ -213,3 +214,32 @@ def test_the_script_names_the_attributes_to_show(caller: Api, seeded: Seeded) ->
     script = caller.get(f"/campaigns/{cid}/script").json()
     assert script["show_attributes"] == ["age_band", "polling_district"]
     assert caller.get(f"/campaigns/{seeded.campaign_id}/script").json()["show_attributes"] == []
+
+
+def test_a_skip_in_a_paused_campaign_still_hands_the_contact_back(
+    caller: Api, seeded: Seeded
+) -> None:
+    """Paused: the volunteer holds on to their contacts, and may still pass on one."""
+    cid = seed_campaign(seeded.db_url)
+    seed_contacts(seeded.db_url, cid, 2)
+    batch = caller.lease(cid, 2)
+    first, second = _ids(batch)
+    set_campaign_status(seeded.db_url, cid, "paused")
+    assert _skip(caller, batch["batch_id"], first).json() == {"skipped": True}
+    assert _contact(seeded.db_url, first).state == "available"
+    assert _contact(seeded.db_url, second).batch_id == batch["batch_id"]
+
+
+def test_a_skip_after_the_campaign_closed_changes_nothing(caller: Api, seeded: Seeded) -> None:
+    """The close already put every leased contact back; a skip sent late (the app was
+    offline) is answered, changes nothing, and is not counted as a release twice."""
+    cid = seed_campaign(seeded.db_url)
+    seed_contacts(seeded.db_url, cid, 1)
+    batch = caller.lease(cid, 1)
+    (only,) = _ids(batch)
+    set_campaign_status(seeded.db_url, cid, "closed")
+    reply = _skip(caller, batch["batch_id"], only)
+    assert reply.status_code == 200, reply.text
+    assert reply.json() == {"skipped": False}
+    contact = _contact(seeded.db_url, only)
+    assert (contact.state, contact.batch_id, contact.attempts) == ("available", None, 0)
