@@ -18,6 +18,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 ENV_DB = "CALLER_SERVER_DB"
+# How long a SQLite writer waits for the write lock before the request is answered 503.
+ENV_BUSY_S = "CALLER_SERVER_SQLITE_BUSY_S"
+
+
+def busy_timeout_s() -> float:
+    try:
+        value = float(os.environ.get(ENV_BUSY_S, "30"))
+    except ValueError:
+        value = 30.0
+    return value if value > 0 else 30.0
 
 
 def default_db_url() -> str:
@@ -41,9 +51,10 @@ def make_engine(url: str, *, reader: bool = False) -> Engine:
     writers carry on instead of holding the write lock for the whole read."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        busy = busy_timeout_s()
         engine = create_engine(
             url,
-            connect_args={"timeout": 30, "check_same_thread": False},
+            connect_args={"timeout": busy, "check_same_thread": False},
             hide_parameters=True,  # SQL errors must never carry names or numbers into logs
         )
 
@@ -54,7 +65,7 @@ def make_engine(url: str, *, reader: bool = False) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
             cur.close()
 
         @event.listens_for(engine, "begin")

@@ -518,9 +518,7 @@ def next_retry(
     return at, int(count)
 
 
-def renew(
-    session: Session, batch: Batch, now: dt.datetime, recovering: bool = False
-) -> RenewView:
+def renew(session: Session, batch: Batch, now: dt.datetime, recovering: bool = False) -> RenewView:
     """Extend the lease of the contacts this batch still holds (caller commits).
 
     Held: the contact still points at this batch (nobody leased it since, no result

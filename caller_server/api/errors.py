@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from caller_server.contract import MAX_RESULTS_PER_REQUEST
+
+log = logging.getLogger(__name__)
 
 CODES = {
     400: "bad_request",
@@ -23,6 +27,7 @@ CODES = {
     422: "validation_error",
     429: "throttled",
     500: "server_error",
+    503: "busy",
 }
 MESSAGES = {
     401: "Please sign in again.",
@@ -82,7 +87,31 @@ def _too_many_results(errors: list[dict[str, Any]]) -> bool:
     )
 
 
+# PostgreSQL's ways of giving up on a lock (psycopg's class names); SQLite says "locked".
+_LOCK_GIVE_UPS = {"LockNotAvailable", "DeadlockDetected", "SerializationFailure"}
+BUSY_RETRY_AFTER_S = 2
+
+
+def lock_gave_up(exc: OperationalError) -> bool:
+    """The database gave up waiting for a lock (SQLite's busy timeout on an overloaded
+    machine, a PostgreSQL deadlock): nothing was written, so trying again is safe."""
+    orig = exc.orig
+    return type(orig).__name__ in _LOCK_GIVE_UPS or "database is locked" in str(orig)
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(OperationalError)
+    async def _database_busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        if not lock_gave_up(exc):
+            raise exc  # the guard logs it (by type only) and answers 500
+        log.warning("database busy (%s); answered 503", type(exc.orig).__name__)
+        return error_response(
+            503,
+            "busy",
+            "The server is busy. Please try again in a moment.",
+            {"Retry-After": str(BUSY_RETRY_AFTER_S)},
+        )
+
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message, exc.headers)

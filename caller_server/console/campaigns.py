@@ -6,7 +6,7 @@ import hmac
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +33,7 @@ from caller_server.console.web import (
     audit,
     db,
     field,
+    found,
     new_login_csrf,
     render,
     see_other,
@@ -232,13 +233,6 @@ async def create_from_file(request: Request, user: User, form: Form) -> Response
     return see_other(f"/campaigns/{campaign_id}/contacts?notice=created")
 
 
-def _campaign(session: Session, campaign_id: int) -> Campaign:
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise HTTPException(404, "No such campaign.")
-    return campaign
-
-
 def _sample(session: Session, campaign: Campaign) -> Contact | None:
     return session.scalar(
         select(Contact).where(Contact.campaign_id == campaign.id).order_by(Contact.id).limit(1)
@@ -248,7 +242,7 @@ def _sample(session: Session, campaign: Campaign) -> Contact | None:
 @router.get("/campaigns/{campaign_id}/edit", response_class=HTMLResponse)
 def edit_campaign(request: Request, user: User, campaign_id: int, notice: str = "") -> HTMLResponse:
     with db(request, read=True) as session:
-        campaign = _campaign(session, campaign_id)
+        campaign = found(session, Campaign, campaign_id, "campaign")
         values = forms.values_from_campaign(campaign)
         preview = _preview(campaign, values, _sample(session, campaign), user.name)
         return render(
@@ -287,7 +281,7 @@ def _preview(
 def save_campaign(request: Request, user: User, form: Form, campaign_id: int) -> Response:
     values = forms.form_values(form)
     with db(request) as session:
-        campaign = _campaign(session, campaign_id)
+        campaign = found(session, Campaign, campaign_id, "campaign")
         try:
             spec = parse_campaign_data(forms.data_from_form(values), "form")
         except CampaignFileError as exc:
@@ -334,7 +328,7 @@ def _change_status(request: Request, user: Organiser, campaign_id: int, action: 
     """Pause, resume or close (`campaign_admin.set_status`, which also audits it)."""
     status, notice = _ACTIONS[action]
     with db(request) as session:
-        _campaign(session, campaign_id)
+        found(session, Campaign, campaign_id, "campaign")
         try:
             campaign_admin.set_status(session, campaign_id, status, actor=user.id)
         except CampaignError:
@@ -361,7 +355,7 @@ def close(request: Request, user: User, _form: Form, campaign_id: int) -> Respon
 @router.get("/campaigns/{campaign_id}/campaign.toml")
 def download_toml(request: Request, user: User, campaign_id: int) -> Response:
     with db(request, read=True) as session:
-        text = forms.campaign_toml(_campaign(session, campaign_id))
+        text = forms.campaign_toml(found(session, Campaign, campaign_id, "campaign"))
     return PlainTextResponse(
         text,
         media_type="application/toml",
@@ -373,7 +367,7 @@ def download_toml(request: Request, user: User, campaign_id: int) -> Response:
 def duplicate(request: Request, user: User, _form: Form, campaign_id: int) -> Response:
     """A new campaign with the same settings and script, and no contacts or results."""
     with db(request) as session:
-        source = _campaign(session, campaign_id)
+        source = found(session, Campaign, campaign_id, "campaign")
         spec = parse_campaign(forms.campaign_toml(source), "campaign")
         copy_id = create_campaign(session, spec)
         copy = session.get(Campaign, copy_id)

@@ -24,7 +24,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from caller_server import contacts_import as ci
-from caller_server.console.web import Form, Organiser, User, audit, db, field, render, see_other
+from caller_server.console.web import (
+    Form,
+    Organiser,
+    User,
+    audit,
+    db,
+    field,
+    found,
+    render,
+    see_other,
+)
 from caller_server.console.web import status_of as _status
 from caller_server.models import Campaign, Contact
 from caller_server.suppress_import import suppress_import
@@ -71,9 +81,7 @@ def _read(user: Organiser, upload_id: str) -> bytes:
 
 def _campaign(request: Request, campaign_id: int) -> tuple[Campaign, int]:
     with db(request, read=True) as session:
-        campaign = session.get(Campaign, campaign_id)
-        if campaign is None:
-            raise HTTPException(404, "No such campaign.")
+        campaign = found(session, Campaign, campaign_id, "campaign")
         count = session.scalar(
             select(func.count()).select_from(Contact).where(Contact.campaign_id == campaign_id)
         )

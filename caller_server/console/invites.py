@@ -15,18 +15,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from caller_server import accounts, invites
-from caller_server.console.web import Form, Organiser, User, db, field, render, see_other
+from caller_server.console.web import Form, Organiser, User, db, field, found, render, see_other
 from caller_server.models import Campaign, Invite, Volunteer
 from caller_server.timeutil import utcnow
 
 router = APIRouter()
-
-
-def _campaign(session: object, campaign_id: int) -> Campaign:
-    campaign = session.get(Campaign, campaign_id)  # type: ignore[attr-defined]
-    if campaign is None:
-        raise HTTPException(404, "No such campaign.")
-    return campaign  # type: ignore[no-any-return]
 
 
 def _page(
@@ -35,7 +28,7 @@ def _page(
     now = utcnow()
     base = invites.public_url(request)
     with db(request, read=True) as session:
-        campaign = _campaign(session, campaign_id)
+        campaign = found(session, Campaign, campaign_id, "campaign")
         rows = [
             {
                 "invite": i,
@@ -67,7 +60,7 @@ def create_invite(request: Request, user: User, form: Form, campaign_id: int) ->
     days, uses = _number(field(form, "days"), 7), _number(field(form, "max_uses"), 50)
     approval = field(form, "approval") == "on"
     with db(request) as session:
-        campaign = _campaign(session, campaign_id)
+        campaign = found(session, Campaign, campaign_id, "campaign")
         try:
             if days is None or uses is None:
                 raise accounts.AccountError("Days and sign-ups are whole numbers.")
@@ -82,17 +75,10 @@ def create_invite(request: Request, user: User, form: Form, campaign_id: int) ->
     return see_other(f"/campaigns/{campaign_id}/invites?notice=invite_created")
 
 
-def _invite(session: object, invite_id: int) -> Invite:
-    invite = session.get(Invite, invite_id)  # type: ignore[attr-defined]
-    if invite is None:
-        raise HTTPException(404, "No such invite.")
-    return invite  # type: ignore[no-any-return]
-
-
 @router.post("/invites/{invite_id}/revoke")
 def revoke_invite(request: Request, user: User, _form: Form, invite_id: int) -> Response:
     with db(request) as session:
-        invite = _invite(session, invite_id)
+        invite = found(session, Invite, invite_id, "invite")
         campaign_id = invite.campaign_id
         invites.revoke(session, invite, user.id, utcnow())
         session.commit()
@@ -103,7 +89,7 @@ def revoke_invite(request: Request, user: User, _form: Form, invite_id: int) -> 
 def invite_qr(request: Request, _user: User, invite_id: int) -> Response:
     """The join link as a QR code, to show on a screen or print on a flyer."""
     with db(request, read=True) as session:
-        code = _invite(session, invite_id).code
+        code = found(session, Invite, invite_id, "invite").code
     qr = segno.make(invites.public_url(request) + invites.join_path(code), error="m")
     out = io.BytesIO()
     qr.save(out, kind="svg", scale=6, border=2, xmldecl=True, svgns=True, title=code)
@@ -117,7 +103,7 @@ def decide(
     if decision not in ("approve", "decline"):
         raise HTTPException(404, "No such page.")
     with db(request) as session:
-        _campaign(session, campaign_id)
+        found(session, Campaign, campaign_id, "campaign")
         volunteer = session.get(Volunteer, volunteer_id)
         if volunteer is None or volunteer not in invites.pending(session, campaign_id):
             return see_other(f"/campaigns/{campaign_id}/invites")

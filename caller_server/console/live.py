@@ -16,6 +16,7 @@ from caller_server.console.web import (
     audit,
     db,
     field,
+    found,
     render,
     see_other,
     status_of,
@@ -29,9 +30,7 @@ REFRESH_S = 5
 
 def _context(request: Request, campaign_id: int) -> dict[str, Any]:
     with db(request, read=True) as session:
-        campaign = session.get(Campaign, campaign_id)
-        if campaign is None:
-            raise HTTPException(404, "No such campaign.")
+        campaign = found(session, Campaign, campaign_id, "campaign")
         figures = dashboard.figures(session, campaign, utcnow())
         session.expunge(campaign)
     return {
@@ -79,8 +78,7 @@ def _volunteer_id(form_value: str) -> int:
 def release(request: Request, user: User, form: Form, campaign_id: int) -> Response:
     volunteer_id = _volunteer_id(field(form, "volunteer_id"))
     with db(request) as session:
-        if session.get(Campaign, campaign_id) is None:
-            raise HTTPException(404, "No such campaign.")
+        found(session, Campaign, campaign_id, "campaign")
         count = dashboard.release_volunteer(session, campaign_id, volunteer_id, utcnow())
         audit(
             session,
@@ -98,9 +96,7 @@ def release(request: Request, user: User, form: Form, campaign_id: int) -> Respo
 def void(request: Request, user: User, form: Form, campaign_id: int) -> Response:
     volunteer_id = _volunteer_id(field(form, "volunteer_id"))
     with db(request) as session:
-        campaign = session.get(Campaign, campaign_id)
-        if campaign is None:
-            raise HTTPException(404, "No such campaign.")
+        campaign = found(session, Campaign, campaign_id, "campaign")
         try:
             since = dt.datetime.fromisoformat(field(form, "since"))
         except ValueError:

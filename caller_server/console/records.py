@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from caller_server import audit as audit_log
 from caller_server import export
-from caller_server.console.web import User, audit, db, render, status_of
+from caller_server.console.web import User, audit, db, found, render, status_of
 from caller_server.models import Campaign, Volunteer
 
 router = APIRouter()
@@ -20,9 +20,7 @@ KINDS = {"calls": "one row per call", "contacts": "one row per contact"}
 
 def _campaign(request: Request, campaign_id: int) -> Campaign:
     with db(request, read=True) as session:
-        campaign = session.get(Campaign, campaign_id)
-        if campaign is None:
-            raise HTTPException(404, "No such campaign.")
+        campaign = found(session, Campaign, campaign_id, "campaign")
         return campaign
 
 

@@ -7,13 +7,13 @@ logic is accounts.py's, shared with the command line; each change is audited the
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from caller_server import accounts
-from caller_server.console.web import Form, Organiser, User, db, field, render, see_other
+from caller_server.console.web import Form, Organiser, User, db, field, found, render, see_other
 from caller_server.models import Campaign, Volunteer
 from caller_server.passwords import MIN_LENGTH
 from caller_server.timeutil import utcnow
@@ -81,18 +81,11 @@ async def import_csv(request: Request, user: User, form: Form) -> Response:
     return _page(request, user, links=links, links_title=f"{len(links)} volunteers added")
 
 
-def _volunteer(session: object, volunteer_id: int) -> Volunteer:
-    volunteer = session.get(Volunteer, volunteer_id)  # type: ignore[attr-defined]
-    if volunteer is None:
-        raise HTTPException(404, "No such volunteer.")
-    return volunteer  # type: ignore[no-any-return]
-
-
 def _change(
     request: Request, user: Organiser, volunteer_id: int, what: str, role: str = ""
 ) -> Response:
     with db(request) as session:
-        volunteer = _volunteer(session, volunteer_id)
+        volunteer = found(session, Volunteer, volunteer_id, "volunteer")
         now = utcnow()
         try:
             if what == "role":
@@ -138,17 +131,10 @@ def reset(request: Request, user: User, _form: Form, volunteer_id: int) -> Respo
 # --- campaign members ------------------------------------------------------------------
 
 
-def _campaign(session: object, campaign_id: int) -> Campaign:
-    campaign = session.get(Campaign, campaign_id)  # type: ignore[attr-defined]
-    if campaign is None:
-        raise HTTPException(404, "No such campaign.")
-    return campaign  # type: ignore[no-any-return]
-
-
 @router.post("/campaigns/{campaign_id}/members")
 def add_member(request: Request, user: User, form: Form, campaign_id: int) -> Response:
     with db(request) as session:
-        _campaign(session, campaign_id)
+        found(session, Campaign, campaign_id, "campaign")
         try:
             volunteer = accounts.find(session, field(form, "volunteer"))
         except accounts.AccountError:
@@ -161,7 +147,7 @@ def add_member(request: Request, user: User, form: Form, campaign_id: int) -> Re
 @router.post("/campaigns/{campaign_id}/members/remove")
 def remove_member(request: Request, user: User, form: Form, campaign_id: int) -> Response:
     with db(request) as session:
-        _campaign(session, campaign_id)
+        found(session, Campaign, campaign_id, "campaign")
         ref = field(form, "volunteer_id")
         try:
             volunteer = accounts.find(session, int(ref) if ref.isdigit() else ref)
@@ -175,7 +161,7 @@ def remove_member(request: Request, user: User, form: Form, campaign_id: int) ->
 @router.post("/campaigns/{campaign_id}/open")
 def set_open(request: Request, user: User, form: Form, campaign_id: int) -> Response:
     with db(request) as session:
-        campaign = _campaign(session, campaign_id)
+        campaign = found(session, Campaign, campaign_id, "campaign")
         accounts.set_open(session, campaign, field(form, "open") == "on", user.id, utcnow())
         session.commit()
     return see_other(f"/campaigns/{campaign_id}/edit?notice=saved")

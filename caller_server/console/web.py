@@ -18,10 +18,10 @@ import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
@@ -31,6 +31,8 @@ from caller_server import audit as audit_log
 from caller_server import auth
 from caller_server.models import Campaign
 from caller_server.timeutil import as_utc, utcnow
+
+Row = TypeVar("Row")
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
@@ -159,6 +161,14 @@ def render(
 ) -> HTMLResponse:
     context.update(user=user, csrf=user.csrf if user else "", prefix=PREFIX)
     return TEMPLATES.TemplateResponse(request, name, context, status_code=code)
+
+
+def found(session: Session, model: type[Row], key: int, what: str) -> Row:
+    """The row with this primary key, or the console's 404 ("No such campaign.")."""
+    row = session.get(model, key)
+    if row is None:
+        raise HTTPException(404, f"No such {what}.")
+    return row
 
 
 def see_other(path: str) -> RedirectResponse:

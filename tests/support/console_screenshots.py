@@ -18,10 +18,11 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from caller_server import audit, campaign_file
 from caller_server.models import Batch, Contact, Result
+from tests.support.browser import chromium
 from tests.support.server import (
     REPO,
     LiveServer,
@@ -170,8 +171,7 @@ def main(argv: list[str]) -> int:
         url = f"sqlite:///{Path(tmp) / 'demo.sqlite3'}"
         create_schema(url)
         cid = seed_demo(url)
-        with LiveServer(url) as server, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        with LiveServer(url) as server, chromium() as browser:
             page = browser.new_page()
             base = server.url + "/admin"
             page.goto(base + "/login")

@@ -501,6 +501,30 @@ def pg_database() -> Iterator[str]:
         drop_pg_database(url)
 
 
+BACKENDS = ("sqlite", "postgres")  # the values of `fresh_database`'s kind
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, folder: Path) -> Iterator[str]:
+    """A new database with the schema: a file in `folder`, or (kind "postgres") a new
+    PostgreSQL database, the test skipped with the reason when none is reachable."""
+    if kind == "postgres":
+        import pytest
+
+        reason = pg_unavailable_reason()
+        if reason:
+            pytest.skip(reason)
+        with pg_database() as url:
+            yield url
+        return
+    url = f"sqlite:///{folder / 'server.sqlite3'}"
+    create_schema(url)
+    try:
+        yield url
+    finally:
+        dispose_engine(url)
+
+
 # --- arranging API state ------------------------------------------------------------------
 
 

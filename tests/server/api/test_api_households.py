@@ -9,9 +9,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import select
 
 from caller_server.models import Contact, Result
@@ -19,10 +17,7 @@ from tests.support.server import (
     Api,
     LiveServer,
     Seeded,
-    create_schema,
     db_session,
-    pg_database,
-    pg_unavailable_reason,
     result_payload,
     seed,
     seed_campaign,
@@ -123,21 +118,6 @@ def test_pause_and_close(caller: Api, organiser: Api, seeded: Seeded) -> None:
 
 
 # --- racing over households -------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def busy_server(request: pytest.FixtureRequest, tmp_path) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    if request.param == "postgres":
-        reason = pg_unavailable_reason()
-        if reason:
-            pytest.skip(reason)
-        with pg_database() as url, LiveServer(url, workers=2, via_cli=True) as server:
-            yield server
-    else:
-        url = f"sqlite:///{tmp_path / 'households.sqlite3'}"
-        create_schema(url)
-        with LiveServer(url, workers=1) as server:
-            yield server
 
 
 def test_racing_volunteers_never_split_a_household(busy_server: LiveServer) -> None:

@@ -24,11 +24,7 @@ from tests.support.server import (
     Api,
     LiveServer,
     Seeded,
-    create_schema,
     db_session,
-    dispose_engine,
-    pg_database,
-    pg_unavailable_reason,
     seed,
 )
 
@@ -43,25 +39,6 @@ ENV = {
 }
 _addresses = (f"203.0.113.{n}" for n in itertools.count(1))
 _names = itertools.count(1)
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def database(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    if request.param == "postgres":
-        reason = pg_unavailable_reason()
-        if reason:
-            pytest.skip(reason)
-        with pg_database() as url:
-            yield url
-        return
-    url = f"sqlite:///{tmp_path_factory.mktemp('invites') / 'server.sqlite3'}"
-    create_schema(url)
-    yield url
-    dispose_engine(url)
 
 
 @pytest.fixture(scope="module")

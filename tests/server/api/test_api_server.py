@@ -40,3 +40,43 @@ def test_restart_keeps_port_data_and_tokens(tmp_path) -> None:  # type: ignore[n
         again = api.get(f"/batches/{batch['batch_id']}")
         assert again.status_code == 200
         assert again.json()["contacts"] == batch["contacts"]
+
+
+def test_a_database_too_busy_to_write_answers_503_and_nothing_is_half_done(
+    tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """SQLite's write lock held past the busy timeout (an overloaded machine): the
+    request is answered 503 with Retry-After, not a 500, and succeeds when tried again."""
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    from caller_server.app import create_app
+
+    monkeypatch.setenv("CALLER_SERVER_SQLITE_BUSY_S", "0.3")
+    path = tmp_path / "busy.sqlite3"
+    url = f"sqlite:///{path}"
+    create_schema(url)
+    data = seed(url, contacts=3, callers=1)
+    with TestClient(create_app(url)) as client:
+        login = {"username": data.callers[0], "password": data.password}
+        token = client.post("/api/v1/auth/login", json=login).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        lease = {"size": 2, "request_id": "6f1c2b4e-8a53-4d0e-9a57-2f0b3c1d4e5f"}
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+        try:
+            reply = client.post(
+                f"/api/v1/campaigns/{data.campaign_id}/batches", json=lease, headers=headers
+            )
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert reply.status_code == 503, reply.text
+        assert reply.json()["error"]["code"] == "busy"
+        assert reply.headers["Retry-After"] == "2"
+        again = client.post(
+            f"/api/v1/campaigns/{data.campaign_id}/batches", json=lease, headers=headers
+        )
+        assert again.status_code == 200, again.text
+        assert len(again.json()["contacts"]) == 2

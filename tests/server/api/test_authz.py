@@ -28,11 +28,8 @@ from tests.support.server import (
     Api,
     LiveServer,
     Seeded,
-    create_schema,
     db_session,
-    dispose_engine,
-    pg_database,
-    pg_unavailable_reason,
+    fresh_database,
     result_payload,
     seed,
 )
@@ -195,21 +192,11 @@ def short_server(
         "CALLER_SERVER_TOKEN_LIFETIME_S": str(TOKEN_LIFETIME_S),
         "CALLER_SERVER_THROTTLE_MAX_WAIT_S": str(THROTTLE_MAX_WAIT_S),
     }
-    if request.param == "postgres":
-        reason = pg_unavailable_reason()
-        if reason:
-            pytest.skip(reason)
-        with pg_database() as url:
-            data = seed(url, contacts=6, callers=3)
-            with LiveServer(url, env=env, workers=2, via_cli=True) as server:
-                yield server, data
-        return
-    url = f"sqlite:///{tmp_path_factory.mktemp('authz') / 'server.sqlite3'}"
-    create_schema(url)
-    data = seed(url, contacts=6, callers=3)
-    with LiveServer(url, env=env) as server:
-        yield server, data
-    dispose_engine(url)
+    workers = 2 if request.param == "postgres" else 1
+    with fresh_database(request.param, tmp_path_factory.mktemp("authz")) as url:
+        data = seed(url, contacts=6, callers=3)
+        with LiveServer(url, env=env, workers=workers, via_cli=workers > 1) as server:
+            yield server, data
 
 
 def test_tokens_expire(short_server: tuple[LiveServer, Seeded]) -> None:

@@ -22,11 +22,7 @@ from caller_server.models import Volunteer
 from tests.support.server import (
     LiveServer,
     Seeded,
-    create_schema,
     db_session,
-    dispose_engine,
-    pg_database,
-    pg_unavailable_reason,
     seed,
 )
 
@@ -34,25 +30,6 @@ pytestmark = pytest.mark.timeout(180)
 
 SPRAY = 8
 ENV = {"CALLER_SERVER_THROTTLE_PER_ADDRESS": str(SPRAY), "CALLER_SERVER_THROTTLE_MAX_WAIT_S": "30"}
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def database(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    if request.param == "postgres":
-        reason = pg_unavailable_reason()
-        if reason:
-            pytest.skip(reason)
-        with pg_database() as url:
-            yield url
-        return
-    url = f"sqlite:///{tmp_path_factory.mktemp('signin') / 'server.sqlite3'}"
-    create_schema(url)
-    yield url
-    dispose_engine(url)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from caller_server.app import create_app
+from tests.support.browser import chromium
 from tests.support.console import Console
 from tests.support.server import Seeded, seed
 
@@ -36,3 +37,10 @@ def organiser(console_app, data: Seeded) -> Iterator[Console]:  # type: ignore[n
         assert reply.status_code == 303, reply.text
         console.get("/")
         yield console
+
+
+@pytest.fixture
+def browser() -> Iterator:  # type: ignore[type-arg]
+    """A headless Chromium for one test (the browser tests skip where none is installed)."""
+    with chromium() as launched:
+        yield launched

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import random
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from caller_server.models import Contact, Result
+from tests.support.browser import needs_chromium
 from tests.support.server import (
     Api,
     LiveServer,
@@ -28,15 +28,11 @@ from tests.support.server import (
     seed_volunteer,
 )
 
-CHROMIUM = "/usr/bin/chromium"
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.timeout(240),
-    pytest.mark.skipif(
-        shutil.which("chromium") is None and not Path(CHROMIUM).exists(),
-        reason="no chromium installed (apt-get install chromium; .ci/run does)",
-    ),
+    needs_chromium,
 ]
 PASSWORD = "correct horse battery"
 BLOCKS = (
@@ -75,14 +71,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     create_schema(url)
     with LiveServer(url) as live:
         yield live
-
-
-@pytest.fixture
-def browser() -> Iterator:  # type: ignore[type-arg]
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 def test_an_organiser_runs_a_campaign_from_the_console(

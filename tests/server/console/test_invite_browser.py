@@ -11,7 +11,6 @@ campaign only.
 from __future__ import annotations
 
 import random
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,17 +20,14 @@ from sqlalchemy import select
 
 from caller_app.api import ApiClient
 from caller_server.models import Result
+from tests.support.browser import needs_chromium
 from tests.support.server import LiveServer, create_schema, db_session, seed
 
-CHROMIUM = "/usr/bin/chromium"
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.timeout(240),
-    pytest.mark.skipif(
-        shutil.which("chromium") is None and not Path(CHROMIUM).exists(),
-        reason="no chromium installed (apt-get install chromium; .ci/run does)",
-    ),
+    needs_chromium,
 ]
 PASSWORD = "juniper rowing postcard"
 
@@ -46,14 +42,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     create_schema(url)
     with LiveServer(url, env={"CALLER_SERVER_DOWNLOADS": str(downloads)}) as live:
         yield live
-
-
-@pytest.fixture
-def browser() -> Iterator:  # type: ignore[type-arg]
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 def test_an_invite_link_to_the_first_call(
