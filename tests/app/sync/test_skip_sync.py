@@ -134,18 +134,20 @@ def test_a_skip_for_a_batch_gone_is_dropped_and_throttled_waits(rig: Rig) -> Non
     assert rig.store.skips_to_send() == []
 
 
+@pytest.mark.parametrize("logout", [False, True], ids=["finish", "sign-out"])
 def test_ending_the_session_gives_back_a_skipped_contact_whose_skip_did_not_go(
-    rig: Rig,
+    rig: Rig, logout: bool
 ) -> None:
     rig.lease(1, [11, 12])
     rig.cycle()
     assert rig.store.skip(1, 11) is not None
     rig.api.fail("skip", Offline())
     rig.api.fail("post_results", Offline())
-    rig.engine.steps.end_session(logout=False)
+    rig.engine.steps.end_session(logout=logout)
     released = [arg for name, arg in rig.api.calls if name == "release"]
     assert released == [1]
     assert rig.store.batches_to_release() == []  # the release went, with 11 and 12
+    assert ("logout" in rig.api.names()) is logout
 
 
 def test_the_store_counts_skips_of_the_last_hour(rig: Rig) -> None:
