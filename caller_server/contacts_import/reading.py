@@ -113,7 +113,7 @@ def read_table(text: str, source: str = "contacts file") -> tuple[list[str], Ite
                 return
             except csv.Error as exc:
                 raise ContactsFileError(f"{source}: line {line} is not valid CSV ({exc})") from None
-            if any(cell.strip() for cell in record):
+            if "".join(record).strip():  # not a blank line (any cell with text)
                 yield line, record
 
     return header, rows()
