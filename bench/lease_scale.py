@@ -9,12 +9,15 @@ half an hour on this machine); then the lowest `--done` contacts are marked done
 as autovacuum would. Then:
 
 1. whole leases of 20 contacts, in-process (TestClient, one after another): p50/p95
-   wall time of `POST /campaigns/{id}/batches`, the new code only;
+   wall time of `POST /campaigns/{id}/batches`, and the CPU each took in this process
+   and in the database's backends (the figure a loaded machine hardly moves);
+   today's code only;
 2. the fresh pick's `EXPLAIN (ANALYZE, BUFFERS)`, alternately in today's shape
    (`ix_contacts_fresh_pick`, `campaign_id BETWEEN c AND c`, ordered by (campaign_id,
    id)) and in the shape before migration 0012 (`campaign_id = c`, ordered by id,
-   with the old `ix_contacts_fresh` index built back): median execution time, the
-   index the plan walked and the rows it filtered out.
+   with the old `ix_contacts_fresh` index built back and the new one dropped inside
+   the transaction that is rolled back): median execution time, the index the plan
+   walked and the rows it filtered out.
 """
 
 from __future__ import annotations
@@ -77,25 +80,54 @@ def time_leases(url: str, campaign: int, token: str, leases: int) -> dict[str, A
 
     os.environ["CALLER_SERVER_LEASES_PER_MINUTE"] = "1000000"
     app = create_app(url)
-    took = []
+    took: list[float] = []
+    cpu: list[float] = []
+    backends = app.state.engine.dialect.name == "postgresql"
     try:
         with TestClient(app) as client:
             headers = {"Authorization": f"Bearer {token}"}
             for n in range(leases + 5):
-                start = time.perf_counter()
+                # CPU as well as wall: on a loaded machine the wall time is mostly
+                # waiting for a core; the CPU of this process and of the database's
+                # backends is what the lease costs.
+                pids = _backend_pids(url) if backends else []
+                db_before = benchlib.tree_cpu_s(pids)
+                start, cpu_start = time.perf_counter(), time.process_time()
                 reply = client.post(
                     f"/api/v1/campaigns/{campaign}/batches",
                     json={"size": 20, "request_id": str(uuid.uuid4())},
                     headers=headers,
                 )
                 elapsed = time.perf_counter() - start
+                used = time.process_time() - cpu_start + benchlib.tree_cpu_s(pids) - db_before
                 assert reply.status_code == 200, reply.text
                 assert reply.json()["contacts"], reply.text
                 if n >= 5:  # the first few warm the caches
                     took.append(elapsed)
+                    cpu.append(used)
     finally:
         app.state.engine.dispose()
-    return benchlib.summary_ms(took)
+    wall = benchlib.summary_ms(took)
+    spent = benchlib.summary_ms(cpu)
+    return {
+        "n": wall["n"],
+        "p50_ms": wall["p50_ms"],
+        "p95_ms": wall["p95_ms"],
+        "cpu_p50_ms": spent["p50_ms"],
+        "cpu_p95_ms": spent["p95_ms"],
+    }
+
+
+def _backend_pids(url: str) -> list[int]:
+    """The PostgreSQL backends connected to this database (the app's pool)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(benchlib.PG_BASE_DSN + " dbname=postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,)
+        ).fetchall()
+    return [int(r[0]) for r in rows]
 
 
 def explain_picks(url: str, campaign: int, rounds: int) -> list[dict[str, Any]]:
@@ -129,6 +161,8 @@ def explain_picks(url: str, campaign: int, rounds: int) -> list[dict[str, Any]]:
             for _ in range(rounds):
                 for label, sql in (("before 0012", old_sql), ("today", new_sql)):
                     with raw.cursor() as cur:
+                        if label == "before 0012":  # the schema before 0012, until rollback
+                            cur.execute("DROP INDEX ix_contacts_fresh_pick")
                         cur.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", compiled.params)
                         plan = [r[0] for r in cur.fetchall()]
                     raw.rollback()
@@ -141,8 +175,11 @@ def explain_picks(url: str, campaign: int, rounds: int) -> list[dict[str, Any]]:
         engine.dispose()
     rows = []
     for label, plan in plans.items():
-        scan = next((p.strip() for p in plan if "Scan using" in p and "contacts_1" not in p), "")
-        removed = next((p.strip() for p in plan if "Rows Removed by Filter" in p), "")
+        at = next(i for i, p in enumerate(plan) if "Scan using" in p and "contacts_1" not in p)
+        scan = plan[at].strip()
+        removed = next(
+            (p.strip() for p in plan[at + 1 : at + 4] if "Rows Removed by Filter" in p), ""
+        )
         rows.append(
             {
                 "pick": label,
@@ -178,11 +215,16 @@ def main() -> None:
             benchlib.print_table("fresh pick, EXPLAIN ANALYZE", picks[-2:])
     benchlib.print_table("whole lease of 20, in-process (today's code)", leases)
     if len(leases) > 1:
-        first, last = leases[0], leases[-1]
+        small, big = (
+            min(leases, key=lambda r: r["contacts"]),
+            max(leases, key=lambda r: r["contacts"]),
+        )
         print(
-            f"lease p95 {last['contacts']:,} vs {first['contacts']:,} contacts: "
-            f"{benchlib.ratio(last['p95_ms'], first['p95_ms'])}x "
-            f"(p50 {benchlib.ratio(last['p50_ms'], first['p50_ms'])}x)"
+            f"lease {big['contacts']:,} vs {small['contacts']:,} contacts: wall p95 "
+            f"{benchlib.ratio(big['p95_ms'], small['p95_ms'])}x, p50 "
+            f"{benchlib.ratio(big['p50_ms'], small['p50_ms'])}x; CPU p95 "
+            f"{benchlib.ratio(big['cpu_p95_ms'], small['cpu_p95_ms'])}x, p50 "
+            f"{benchlib.ratio(big['cpu_p50_ms'], small['cpu_p50_ms'])}x"
         )
     benchlib.print_table("fresh pick, EXPLAIN ANALYZE, alternately", picks)
     benchlib.write_json("lease_scale", {"params": vars(args), "leases": leases, "picks": picks})
