@@ -7,8 +7,10 @@ lease, growing with the evening's calls): it assumes the rows it filters out are
 spread evenly, while the done ones are exactly the lowest ids. The partial index
 holds only never-tried available contacts (state 'available', no retry time), in
 (campaign_id, id) order, so the first rows it yields are the ones a lease takes
-whatever has been called before; a contact leaves it when leased or called. It
-replaces `ix_contacts_fresh`, which nothing else used (counts by state use
+whatever has been called before; a contact leaves it when leased or called. The
+planner would still price the primary key lower; `leasing.pick_queries` asks for an
+order only this index gives (its docstring says how). It replaces
+`ix_contacts_fresh`, which nothing else used (counts by state use
 `ix_contacts_pick`). SQLite takes the same partial index.
 
 Building it reads the contacts table once (about a minute at 10,000,000 contacts);
