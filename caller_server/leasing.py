@@ -33,7 +33,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import ColumnElement, Exists
@@ -224,6 +224,51 @@ def _household_busy(campaign_id: int, now: dt.datetime) -> Exists:
     )
 
 
+def pick_queries(
+    campaign_id: int, size: int, now: dt.datetime, volunteer_id: int
+) -> tuple[Select[Contact], ...]:
+    """The three parts of a pick, each read in the order of an index (see `_pick`):
+    fresh contacts by id, due retries by time (`ix_contacts_pick`), and contacts whose
+    lease ran out.
+
+    The fresh part walks `ix_contacts_fresh_pick`, a partial index of exactly the
+    never-tried available contacts (`models.FRESH_PICK`), so it steps over none of
+    those leased or done tonight. It says `campaign_id BETWEEN c AND c` and orders by
+    (campaign_id, id) on purpose: with `campaign_id = c` PostgreSQL's planner reduces
+    that order to plain id order, which the primary key serves too, and picks the
+    primary key whenever most contacts are still fresh (its cost model spreads the
+    done ones evenly, not at the lowest ids where they are), then filters out every
+    contact done tonight (9.9 ms at 1,000,000 contacts and 20,000 done, growing with
+    the evening's calls). Only the partial index gives (campaign_id, id) order.
+    """
+    base = (
+        select(Contact)
+        .where(
+            _free(now),
+            ~_suppressed(campaign_id),
+            ~_household_busy(campaign_id, now),
+            ~_recently_skipped(volunteer_id, now),
+        )
+        .limit(size)
+        .with_for_update(skip_locked=True, of=Contact)
+    )
+    in_campaign = base.where(Contact.campaign_id == campaign_id)
+    return (
+        base.where(
+            Contact.campaign_id.between(campaign_id, campaign_id),
+            Contact.state == "available",
+            Contact.next_call_after.is_(None),
+        ).order_by(Contact.campaign_id, Contact.id),
+        in_campaign.where(Contact.state == "available", Contact.next_call_after <= now).order_by(
+            Contact.next_call_after, Contact.id
+        ),
+        in_campaign.where(
+            Contact.state == "leased",
+            or_(Contact.next_call_after.is_(None), Contact.next_call_after <= now),
+        ).order_by(Contact.next_call_after.is_not(None), Contact.next_call_after, Contact.id),
+    )
+
+
 def _pick(
     session: Session, campaign_id: int, size: int, now: dt.datetime, volunteer_id: int
 ) -> list[Contact]:
@@ -235,32 +280,8 @@ def _pick(
     order of an index and the parts are merged: fresh available contacts,
     available retries now due, and contacts whose lease ran out (few at any time).
     """
-    base = (
-        select(Contact)
-        .where(
-            Contact.campaign_id == campaign_id,
-            _free(now),
-            ~_suppressed(campaign_id),
-            ~_household_busy(campaign_id, now),
-            ~_recently_skipped(volunteer_id, now),
-        )
-        .limit(size)
-        .with_for_update(skip_locked=True, of=Contact)
-    )
-    parts = (
-        base.where(Contact.state == "available", Contact.next_call_after.is_(None)).order_by(
-            Contact.id
-        ),
-        base.where(Contact.state == "available", Contact.next_call_after <= now).order_by(
-            Contact.next_call_after, Contact.id
-        ),
-        base.where(
-            Contact.state == "leased",
-            or_(Contact.next_call_after.is_(None), Contact.next_call_after <= now),
-        ).order_by(Contact.next_call_after.is_not(None), Contact.next_call_after, Contact.id),
-    )
     found: dict[int, Contact] = {}
-    for query in parts:
+    for query in pick_queries(campaign_id, size, now, volunteer_id):
         for contact in session.scalars(query):
             found[contact.id] = contact
     ordered = sorted(

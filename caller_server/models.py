@@ -21,9 +21,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# The contacts a lease takes fresh (never tried, not leased, not done): the rows of
+# the partial index `ix_contacts_fresh_pick`, and leasing's first pick says the same.
+FRESH_PICK = "state = 'available' AND next_call_after IS NULL"
 
 
 def utcnow() -> dt.datetime:
@@ -190,8 +195,15 @@ class Contact(Base):
         UniqueConstraint("campaign_id", "external_id", name="uq_contact_campaign_external_id"),
         Index("ix_contacts_pick", "campaign_id", "state", "next_call_after"),
         # Fresh contacts in id order straight from the index (leasing.py's first pick),
-        # however many contacts before them are already leased or done.
-        Index("ix_contacts_fresh", "campaign_id", "state", "id"),
+        # however many contacts before them are already leased or done: only never-tried
+        # available contacts are in it (migration 0012 says why).
+        Index(
+            "ix_contacts_fresh_pick",
+            "campaign_id",
+            "id",
+            postgresql_where=text(FRESH_PICK),
+            sqlite_where=text(FRESH_PICK),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
