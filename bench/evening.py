@@ -125,6 +125,7 @@ def run_evening(
         else None,
         "db_cpu_s_per_1000_calls": round(cost["db_cpu_s"] / calls * 1000, 2) if calls else None,
         "empty_leases": load["counts"].get("empty_leases", 0),
+        "stale_reconnects": load["counts"].get("stale_reconnects", 0),
         "errors": load["errors"],
         "endpoints": endpoint_rows(load),
     }

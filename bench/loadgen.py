@@ -175,7 +175,7 @@ class EveningVolunteer(threading.Thread):
         self.http = _session(None)
         self.by_endpoint: dict[str, list[float]] = {}
         self.errors: dict[str, int] = {}
-        self.counts = {"calls": 0, "empty_leases": 0}
+        self.counts = {"calls": 0, "empty_leases": 0, "stale_reconnects": 0}
         self.go = threading.Event()
         self.ready = threading.Event()
         self.held: dict[int, list[tuple[int, str]]] = {}  # batch -> [(contact, proof)]
@@ -189,7 +189,14 @@ class EveningVolunteer(threading.Thread):
     def _call(self, endpoint: str, method: str, path: str, **kwargs: Any) -> requests.Response:
         start = time.perf_counter()
         try:
-            reply = self.http.request(method, self.api + path, timeout=60, **kwargs)
+            try:
+                reply = self.http.request(method, self.api + path, timeout=60, **kwargs)
+            except requests.ConnectionError:
+                # The server closed this kept-alive connection for idling (uvicorn: 5 s)
+                # as we sent. The app sends again; so do we, once: every request of the
+                # mix is safe to repeat (results by id, leases by request_id).
+                self.counts["stale_reconnects"] += 1
+                reply = self.http.request(method, self.api + path, timeout=60, **kwargs)
         except requests.RequestException as exc:
             key = f"{endpoint} {type(exc).__name__}"
             self.errors[key] = self.errors.get(key, 0) + 1
