@@ -2,10 +2,12 @@
 
 Simulated volunteers (`loadgen.EveningVolunteer`, in separate processes) make the real
 app's request mix (caller_app/sync/policy.py): sign in, campaigns, script (then a 304
-every 5 minutes), progress every 60 s and 5 s after each upload, a lease when fewer
-than 5 contacts remain, one result upload per call, a renewal every 5 minutes, and a
-release at the end; a call every 4.8 minutes (12.5 calls an hour), all
-`--factor` times faster, so N simulated volunteers stand for N x factor real ones.
+every 5 minutes), progress at the start and every 5 minutes (an upload's reply carries
+the caller's tallies; a server that sends none is polled 5 s after each upload, as the
+app does), a lease when fewer than 5 contacts remain, one result upload per call, a
+renewal every 5 minutes, and a release at the end; a call every 4.8 minutes (12.5
+calls an hour), all `--factor` times faster, so N simulated volunteers stand for
+N x factor real ones.
 
 The server is `caller-server serve --workers 2` on a fresh PostgreSQL database (or
 SQLite with `--db sqlite`) holding `--contacts` contacts (seeded with COPY). Printed:
@@ -53,7 +55,7 @@ def mix_spec(base: str, campaign_id: int, factor: float, sim_hours: float) -> di
         "duration": sim_hours * 3600 / factor,
         "arrive_s": min(15 * 60, sim_hours * 3600 / 4),  # volunteers arrive over 15 min
         "call_every_s": 4.8 * 60,
-        "progress_every_s": 60,
+        "progress_every_s": 300,
         "renew_every_s": 300,
         "script_every_s": 300,
         "tally_after_upload_s": 5,
@@ -123,6 +125,7 @@ def run_evening(
         else None,
         "db_cpu_s_per_1000_calls": round(cost["db_cpu_s"] / calls * 1000, 2) if calls else None,
         "empty_leases": load["counts"].get("empty_leases", 0),
+        "stale_reconnects": load["counts"].get("stale_reconnects", 0),
         "errors": load["errors"],
         "endpoints": endpoint_rows(load),
     }

@@ -158,7 +158,8 @@ class EveningVolunteer(threading.Thread):
     """One volunteer's evening as the real app makes it, `factor` times faster.
 
     Sign in, campaigns, script, progress and a lease; then a call every `call_every_s`
-    (one result uploaded per call, progress `tally_after_upload_s` later), a new lease
+    (one result uploaded per call; its reply's tallies stand for a progress poll, and
+    only a server that sends none is polled `tally_after_upload_s` later), a new lease
     (after a 304 script check) when fewer than `low_water` contacts remain, a renewal of
     each held batch every `renew_every_s`, progress every `progress_every_s`, the script
     (a 304) every `script_every_s`; at the end the unworked contacts are released. The
@@ -174,7 +175,7 @@ class EveningVolunteer(threading.Thread):
         self.http = _session(None)
         self.by_endpoint: dict[str, list[float]] = {}
         self.errors: dict[str, int] = {}
-        self.counts = {"calls": 0, "empty_leases": 0}
+        self.counts = {"calls": 0, "empty_leases": 0, "stale_reconnects": 0}
         self.go = threading.Event()
         self.ready = threading.Event()
         self.held: dict[int, list[tuple[int, str]]] = {}  # batch -> [(contact, proof)]
@@ -188,7 +189,14 @@ class EveningVolunteer(threading.Thread):
     def _call(self, endpoint: str, method: str, path: str, **kwargs: Any) -> requests.Response:
         start = time.perf_counter()
         try:
-            reply = self.http.request(method, self.api + path, timeout=60, **kwargs)
+            try:
+                reply = self.http.request(method, self.api + path, timeout=60, **kwargs)
+            except requests.ConnectionError:
+                # The server closed this kept-alive connection for idling (uvicorn: 5 s)
+                # as we sent. The app sends again; so do we, once: every request of the
+                # mix is safe to repeat (results by id, leases by request_id).
+                self.counts["stale_reconnects"] += 1
+                reply = self.http.request(method, self.api + path, timeout=60, **kwargs)
         except requests.RequestException as exc:
             key = f"{endpoint} {type(exc).__name__}"
             self.errors[key] = self.errors.get(key, 0) + 1
@@ -220,10 +228,11 @@ class EveningVolunteer(threading.Thread):
             return
         self.held[batch["batch_id"]] = [(c["id"], c["lease_proof"]) for c in batch["contacts"]]
 
-    def _one_call(self) -> None:
+    def _one_call(self) -> bool:
+        """One call and its upload; whether the reply carried the tallies."""
         batch_id = next((b for b, contacts in self.held.items() if contacts), None)
         if batch_id is None:
-            return
+            return False
         contact, proof = self.held[batch_id].pop(0)
         codes, weights = zip(*EVENING_OUTCOMES, strict=True)
         outcome = self.random.choices(codes, weights)[0]
@@ -231,6 +240,7 @@ class EveningVolunteer(threading.Thread):
         reply = self._call("results", "POST", "/results", json=body)
         if reply.status_code == 200 and reply.json()["accepted"]:
             self.counts["calls"] += 1
+        return reply.status_code == 200 and "tallies" in reply.json()
 
     def _renew(self) -> None:
         for batch_id in [b for b, contacts in self.held.items() if contacts]:
@@ -272,10 +282,10 @@ class EveningVolunteer(threading.Thread):
             time.sleep(max(0.0, due[step] - time.monotonic()))
             due[step] += spec[f"{step}_every_s"] / factor
             if step == "call":
-                self._one_call()
-                # The app fetches the tally soon after an upload, not a minute later.
-                soon = time.monotonic() + spec["tally_after_upload_s"] / factor
-                due["progress"] = min(due["progress"], soon)
+                if not self._one_call():
+                    # An older server: the app fetches the tally soon after an upload.
+                    soon = time.monotonic() + spec["tally_after_upload_s"] / factor
+                    due["progress"] = min(due["progress"], soon)
                 if sum(len(c) for c in self.held.values()) < spec["low_water"]:
                     self._script()
                     self._lease()

@@ -368,6 +368,19 @@ def visible_to(volunteer: Volunteer) -> ColumnElement[bool]:
     return or_(Campaign.open_to_all.is_(True), member)
 
 
+def sees_campaign() -> ColumnElement[bool]:
+    """`visible_to` for a query that joins the volunteer and the campaign rows."""
+    member = (
+        exists()
+        .where(
+            CampaignMember.campaign_id == Campaign.id,
+            CampaignMember.volunteer_id == Volunteer.id,
+        )
+        .correlate(Campaign, Volunteer)
+    )
+    return or_(Volunteer.role == "organiser", Campaign.open_to_all.is_(True), member)
+
+
 def may_see(session: Session, campaign: Campaign, volunteer: Volunteer) -> bool:
     if volunteer.role == "organiser" or campaign.open_to_all:
         return True

@@ -11,7 +11,7 @@ import hashlib
 import os
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from caller_server import hashing
@@ -93,9 +93,11 @@ def issue_token(
     return token, expires
 
 
-def volunteer_for_token(session: Session, token: str, now: dt.datetime) -> Volunteer | None:
-    """The volunteer a live (unexpired, unrevoked) token belongs to."""
-    return session.scalar(
+def signed_in(token: str, now: dt.datetime) -> Select[Volunteer]:
+    """The volunteer a live token belongs to: unexpired, unrevoked, not disabled. Read
+    afresh on every request, so a revoked token or a disabled volunteer stops at once;
+    callers may join more to it (deps.campaign_access adds the campaign)."""
+    return (
         select(Volunteer)
         .join(Token, Token.volunteer_id == Volunteer.id)
         .where(
@@ -105,6 +107,11 @@ def volunteer_for_token(session: Session, token: str, now: dt.datetime) -> Volun
             Volunteer.disabled_at.is_(None),
         )
     )
+
+
+def volunteer_for_token(session: Session, token: str, now: dt.datetime) -> Volunteer | None:
+    """The volunteer a live (unexpired, unrevoked) token belongs to."""
+    return session.scalar(signed_in(token, now))
 
 
 def revoke_token(session: Session, token: str, now: dt.datetime) -> None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from caller_server import tallies
 from caller_server.models import Campaign, CampaignDay, Result, Volunteer, VolunteerDay
 from caller_server.outcomes import campaign_outcomes
 from caller_server.tallies import local_day
@@ -32,13 +33,35 @@ def _first_name(name: str) -> str:
     return parts[0] if parts else ""
 
 
+def tonight_tallies(
+    session: Session,
+    campaign: Campaign,
+    volunteer_id: int,
+    now: dt.datetime,
+    written: tallies.Written | None = None,
+) -> dict[str, Any]:
+    """Tonight's team and own tallies: the rows an upload just wrote (`written`, as
+    `TallyWatch.apply` left them) or else two primary-key reads."""
+    written = written or {}
+    day = local_day(campaign.timezone, now)
+    team_key, mine_key = (campaign.id, day), (campaign.id, day, volunteer_id)
+    team = written.get(team_key) or session.get(CampaignDay, team_key)
+    mine = written.get(mine_key) or session.get(VolunteerDay, mine_key)
+    return {
+        "team": {
+            "calls": team.calls if team else 0,
+            "reached": team.reached if team else 0,
+            "volunteers_active": team.volunteers_active if team else 0,
+        },
+        "mine": {"calls": mine.calls if mine else 0, "reached": mine.reached if mine else 0},
+    }
+
+
 def campaign_progress(
     session: Session, campaign: Campaign, volunteer_id: int, now: dt.datetime
 ) -> dict[str, Any]:
     """Tonight's figures from the tally rows: two primary-key reads and the leaderboard."""
     day = local_day(campaign.timezone, now)
-    team = session.get(CampaignDay, (campaign.id, day))
-    mine = session.get(VolunteerDay, (campaign.id, day, volunteer_id))
     opted = session.execute(
         select(Volunteer.name, VolunteerDay.calls)
         .join(Volunteer, Volunteer.id == VolunteerDay.volunteer_id)
@@ -53,15 +76,7 @@ def campaign_progress(
         {"name": _first_name(name), "calls": int(calls)} for name, calls in opted
     ]
     board.sort(key=lambda e: (-e["calls"], e["name"]))
-    return {
-        "team": {
-            "calls": team.calls if team else 0,
-            "reached": team.reached if team else 0,
-            "volunteers_active": team.volunteers_active if team else 0,
-        },
-        "mine": {"calls": mine.calls if mine else 0, "reached": mine.reached if mine else 0},
-        "leaderboard": board,
-    }
+    return {**tonight_tallies(session, campaign, volunteer_id, now), "leaderboard": board}
 
 
 def recount(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,7 @@ from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from caller_server import calling_hours, lease_proof, leasing, recovery, tallies
+from caller_server import calling_hours, lease_proof, leasing, progress, recovery, tallies
 from caller_server.contract import CLOSED_KINDS, QuestionKind
 from caller_server.models import Batch, BatchContact, Campaign, Contact, Result, Suppression
 from caller_server.outcomes import Outcome, campaign_outcomes, next_state
@@ -57,6 +58,9 @@ class IngestReply:
     accepted: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     rejected: list[dict[str, str]] = field(default_factory=list)
+    # Tonight's tallies after this upload, per campaign it stored (or re-confirmed)
+    # results of: {"campaign_id", "team", "mine", "campaign_status"}, as /progress.
+    tallies: list[dict[str, Any]] = field(default_factory=list)
 
     def reject(self, result_id: str, code: str, message: str) -> None:
         self.rejected.append({"id": result_id, "code": code, "message": message})
@@ -141,6 +145,7 @@ class _Ingest:
         self.others: dict[int, list[dt.datetime]] = {}
         self.holders: dict[int, int] = {}  # batch id -> volunteer id, for contacts' leases
         self._secret: bytes | None = None
+        self.stored: dict[int, Campaign] = {}  # campaigns of accepted and duplicate results
 
     def preload(self, items: list[ResultInput]) -> None:
         """Lock and read what every result needs in a few queries, not a few per result.
@@ -358,6 +363,10 @@ class _Ingest:
         if stored == digest:
             reply.duplicates.append(item.id)
             self.renew.add(item.batch_id)
+            contact = self.contacts.get(item.contact_id)  # the stored result's contact
+            campaign = self.session.get(Campaign, contact.campaign_id) if contact else None
+            if campaign is not None:
+                self.stored[campaign.id] = campaign
         else:
             reply.reject(item.id, "conflict", "A different result with this id is already stored.")
         return True
@@ -385,6 +394,7 @@ class _Ingest:
         self.apply(item, plan)
         self.session.flush()
         reply.accepted.append(item.id)
+        self.stored[plan.campaign.id] = plan.campaign
         if plan.renew is not None:
             self.renew.add(plan.renew)
 
@@ -413,17 +423,21 @@ def _retryable(exc: OperationalError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
 
 
+Visible = Callable[[Campaign], bool]
+
+
 def ingest_with_retry(
     session: Session,
     volunteer_id: int,
     items: list[ResultInput],
     now: dt.datetime,
     attempts: int = 3,
+    visible: Visible | None = None,
 ) -> IngestReply:
     """`ingest`, rerun after a deadlock; safe because ingest is idempotent."""
     for attempt in range(attempts):
         try:
-            return ingest(session, volunteer_id, items, now)
+            return ingest(session, volunteer_id, items, now, visible)
         except OperationalError as exc:
             session.rollback()
             if attempt == attempts - 1 or not _retryable(exc):
@@ -432,9 +446,19 @@ def ingest_with_retry(
 
 
 def ingest(
-    session: Session, volunteer_id: int, items: list[ResultInput], now: dt.datetime
+    session: Session,
+    volunteer_id: int,
+    items: list[ResultInput],
+    now: dt.datetime,
+    visible: Visible | None = None,
 ) -> IngestReply:
-    """Store the results, apply their outcomes, renew the named batches, and commit."""
+    """Store the results, apply their outcomes, renew the named batches, and commit.
+
+    With `visible` (the campaigns this volunteer may see), the reply carries tonight's
+    tallies of each open campaign it stored results of, so the app need not ask
+    /progress after every upload; they are read before the commit, mostly from the
+    rows the upload itself just wrote.
+    """
     job = _Ingest(session, volunteer_id, now)
     reply = IngestReply()
     # Lock the named batches first (ascending ids): renewing a batch at the end updates
@@ -461,5 +485,13 @@ def ingest(
         if batch is not None and batch.volunteer_id == volunteer_id and batch.released_at is None:
             leasing.renew(session, batch, now, recovering)
     tally.apply()  # last: the campaign's tally row stays locked only until the commit
+    if visible is not None:
+        for campaign in sorted(job.stored.values(), key=lambda c: c.id):
+            if campaign.status == "closed" or not visible(campaign):
+                continue  # as /progress: a closed or hidden campaign has no tallies
+            figures = progress.tonight_tallies(session, campaign, volunteer_id, now, tally.written)
+            reply.tallies.append(
+                {"campaign_id": campaign.id, **figures, "campaign_status": campaign.status}
+            )
     session.commit()
     return reply

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Table, delete, select
+from sqlalchemy import ColumnElement, Row, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -39,6 +39,8 @@ from caller_server.timeutil import as_utc
 
 VolunteerKey = tuple[int, dt.date, int]  # campaign, local day, volunteer
 CampaignKey = tuple[int, dt.date]
+# Tally rows as an upsert left them (calls, reached[, volunteers_active]), by key.
+Written = dict[VolunteerKey | CampaignKey, Row[Any]]
 
 
 def local_day(tz: str, moment: dt.datetime) -> dt.date:
@@ -111,11 +113,12 @@ class TallyWatch:
         self.session = session
         self.contact_ids = sorted(set(contact_ids))
         self.before = _contacts_share(session, self.contact_ids)
+        self.written: Written = {}  # the rows `apply` changed, as they are now
 
     def apply(self) -> None:
         self.session.flush()
         after = _contacts_share(self.session, self.contact_ids)
-        _add(self.session, self.before, after)
+        self.written = _add(self.session, self.before, after)
 
 
 def watch(session: Session, contact_ids: Iterable[int]) -> TallyWatch:
@@ -132,8 +135,9 @@ def rebuild(session: Session, campaign_id: int) -> None:
     _add(session, Share(), _share(session, Result.campaign_id == campaign_id))
 
 
-def _add(session: Session, before: Share, after: Share) -> None:
-    """Add after - before to the tally rows: volunteer rows first, in key order."""
+def _add(session: Session, before: Share, after: Share) -> Written:
+    """Add after - before to the tally rows: volunteer rows first, in key order.
+    Returns the rows it changed, as they are now."""
     mine_before, team_before = before.reached_counts()
     mine_after, team_after = after.reached_counts()
     calls = Counter(after.calls)
@@ -144,20 +148,22 @@ def _add(session: Session, before: Share, after: Share) -> None:
     team_reached.subtract(team_before)
     team_calls: Counter[CampaignKey] = Counter()
     active: Counter[CampaignKey] = Counter()
+    written: Written = {}
     for key in sorted(k for k in set(calls) | set(reached) if calls[k] or reached[k]):
         campaign_id, day, volunteer_id = key
-        now_calls = _upsert(
+        row = written[key] = _upsert(
             session,
             VolunteerDay.__table__,  # type: ignore[arg-type]
             {"campaign_id": campaign_id, "day": day, "volunteer_id": volunteer_id},
             {"calls": calls[key], "reached": reached[key]},
         )
+        now_calls = int(row.calls)
         was_calls = now_calls - calls[key]
         team_calls[(campaign_id, day)] += calls[key]
         active[(campaign_id, day)] += (now_calls > 0) - (was_calls > 0)
     team_keys = set(team_calls) | set(team_reached) | set(active)
     for team in sorted(k for k in team_keys if team_calls[k] or team_reached[k] or active[k]):
-        _upsert(
+        written[team] = _upsert(
             session,
             CampaignDay.__table__,  # type: ignore[arg-type]
             {"campaign_id": team[0], "day": team[1]},
@@ -167,15 +173,18 @@ def _add(session: Session, before: Share, after: Share) -> None:
                 "volunteers_active": active[team],
             },
         )
+    return written
 
 
-def _upsert(session: Session, table: Table, key: dict[str, Any], deltas: dict[str, int]) -> int:
-    """Add `deltas` to the row with `key` (made when missing); its `calls` afterwards."""
+def _upsert(
+    session: Session, table: Table, key: dict[str, Any], deltas: dict[str, int]
+) -> Row[Any]:
+    """Add `deltas` to the row with `key` (made when missing); its tallies afterwards."""
     dialect = session.get_bind().dialect.name
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     insert = make(table).values(**key, **deltas)
     upsert = insert.on_conflict_do_update(
         index_elements=list(key),
         set_={name: table.c[name] + insert.excluded[name] for name in deltas},
-    ).returning(table.c.calls)
-    return int(session.execute(upsert).scalar_one())
+    ).returning(*(table.c[name] for name in deltas))
+    return session.execute(upsert).one()

@@ -340,30 +340,48 @@ def upload_reply(d: Any) -> UploadReply:
         rejected.append(
             Rejection(req(r, "id", str), req(r, "code", str), req(r, "message", str)[:500])
         )
+    tallies = None
+    if d.get("tallies") is not None:  # older servers leave it out
+        entries = [obj(t, "tally") for t in req(d, "tallies", list)]
+        tallies = tuple((count(t, "campaign_id"), _tallies(t, ())) for t in entries)
     return UploadReply(
         accepted=str_list(req(d, "accepted", list), "accepted"),
         duplicates=str_list(req(d, "duplicates", list), "duplicates"),
         rejected=tuple(rejected),
+        tallies=tallies,
+    )
+
+
+def count(d: dict[str, Any], key: str) -> int:
+    """A required integer that is not negative."""
+    value: int = req(d, key, int)
+    if value < 0:
+        raise _bad(f"{key} is negative")
+    return value
+
+
+def _tallies(d: dict[str, Any], board: tuple[tuple[str, int], ...]) -> TeamProgress:
+    """`team`, `mine` and `campaign_status`: /progress's figures and an upload's tallies."""
+    team = obj(req(d, "team", dict), "team")
+    mine = obj(req(d, "mine", dict), "mine")
+    return TeamProgress(
+        calls=count(team, "calls"),
+        reached=count(team, "reached"),
+        volunteers_active=count(team, "volunteers_active"),
+        my_calls=count(mine, "calls"),
+        my_reached=count(mine, "reached"),
+        leaderboard=board,
+        campaign_status=campaign_status(d),
     )
 
 
 def progress(d: Any) -> TeamProgress:
     d = obj(d, "progress")
-    team = obj(req(d, "team", dict), "team")
-    mine = obj(req(d, "mine", dict), "mine")
     board = []
     for row in req(d, "leaderboard", list):
         row = obj(row, "leaderboard row")
         board.append((req(row, "name", str), req(row, "calls", int)))
-    return TeamProgress(
-        calls=req(team, "calls", int),
-        reached=req(team, "reached", int),
-        volunteers_active=req(team, "volunteers_active", int),
-        my_calls=req(mine, "calls", int),
-        my_reached=req(mine, "reached", int),
-        leaderboard=tuple(board),
-        campaign_status=campaign_status(d),
-    )
+    return _tallies(d, tuple(board))
 
 
 def leaderboard_opt_in(d: Any) -> bool:

@@ -307,6 +307,13 @@ class UploadReply:
     accepted: tuple[str, ...] = ()
     duplicates: tuple[str, ...] = ()
     rejected: tuple[Rejection, ...] = ()
+    # Tonight's tallies after the upload, per campaign it stored results of (no
+    # leaderboard); None from a server that does not send them (poll /progress then).
+    tallies: tuple[tuple[int, TeamProgress], ...] | None = None
+
+    def tally(self, campaign_id: int) -> TeamProgress | None:
+        """This campaign's tallies in the reply, if it carries them."""
+        return next((p for cid, p in self.tallies or () if cid == campaign_id), None)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,9 @@ class SyncPolicy:
     batch_gone_statuses: tuple[int, ...] = (404, 409)
     # Renew leases at least this often (and whenever half a lease is gone).
     renew_every_s: float = 300.0
-    progress_every_s: float = 60.0
+    # The tally (the leaderboard, other callers' calls) is polled this often; our own
+    # calls arrive with each upload's reply (issue 15: polls were most of the requests).
+    progress_every_s: float = 300.0
     script_every_s: float = 300.0
     # After the server had no contacts for us, ask again this soon at the latest.
     empty_retry_s: float = 60.0
@@ -48,8 +50,8 @@ class SyncPolicy:
     # Sleep detection: look this often; a wall-clock jump this large is a wake-up.
     wake_check_s: float = 10.0
     wake_jump_s: float = 30.0
-    # After an upload the tally is fetched this soon (not a minute later), so the
-    # volunteer sees their own calls counted.
+    # After an upload to a server whose reply carries no tallies (an older one), the
+    # tally is fetched this soon, so the volunteer sees their own calls counted.
     tally_after_upload_s: float = 5.0
 
     def replace(self, **changes: Any) -> SyncPolicy:

@@ -15,6 +15,7 @@ engine's Qt machinery stays the engine's, and tests drive the steps against Fake
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -68,6 +69,8 @@ class SyncSteps:
         self.store, self.api, self.campaign_id = store, api, campaign_id
         self.policy, self.schedule, self.events, self.clock = policy, schedule, events, clock
         self.pending_leaderboard: bool | None = None  # a preference not yet sent
+        # The last polled leaderboard: an upload's tallies come without one.
+        self.leaderboard: tuple[tuple[str, int], ...] = ()
         # before this (wall clock) the tally isn't refetched after an upload
         self.tally_not_before = dt.datetime.min.replace(tzinfo=dt.UTC)
         self.force_renew = False  # renew every batch next: after a wake or an offline spell
@@ -159,11 +162,15 @@ class SyncSteps:
 
     def fetch_progress(self) -> None:
         progress = self.api.progress(self.campaign_id)
-        self.events.progress_changed(progress)
-        self.events.campaign_status(progress.campaign_status)
+        self.leaderboard = progress.leaderboard
+        self._show_progress(progress)
         self.schedule.later(Step.PROGRESS, self.policy.progress_every_s)
         wait = dt.timedelta(seconds=self.policy.tally_after_upload_s)
         self.tally_not_before = self.clock() + wait
+
+    def _show_progress(self, progress: TeamProgress) -> None:
+        self.events.progress_changed(progress)
+        self.events.campaign_status(progress.campaign_status)
 
     def upload(self) -> int:
         """Send the outbox in chunks; a result leaves it only when the server lists its id.
@@ -171,10 +178,13 @@ class SyncSteps:
         Only the server naming a result in `rejected`, or a 422 to a request holding that
         one result alone, parks it. A 413/422 to a larger request is narrowed down by
         halving; any other refusal (a proxy's 400/404/408, a 413 for one result) is
-        transient and the step backs off.
+        transient and the step backs off. The replies' tallies update the progress
+        display; from a server that sends none, the tally is fetched soon instead.
         """
         store, policy, delivered = self.store, self.policy, 0
         chunk = policy.upload_chunk
+        tallied = False  # a reply carried tallies: this server sends them
+        latest: TeamProgress | None = None  # our campaign's, from the last reply with it
         while True:
             batch = store.claim_for_upload(chunk)
             if not batch:
@@ -192,6 +202,9 @@ class SyncSteps:
                 store.mark_rejected([Rejection(batch[0].id, exc.code or "invalid", str(exc))])
                 self.events.attention_changed()
                 continue
+            if reply.tallies is not None:
+                tallied = True
+                latest = reply.tally(self.campaign_id) or latest
             sent = {r.id for r in batch}
             done = [i for i in (*reply.accepted, *reply.duplicates) if i in sent]
             refused = [r for r in reply.rejected if r.result_id in sent]
@@ -216,7 +229,9 @@ class SyncSteps:
                     )
                 )
             chunk = min(policy.upload_chunk, chunk * 2)
-        if delivered:
+        if latest is not None:
+            self._show_progress(dataclasses.replace(latest, leaderboard=self.leaderboard))
+        elif delivered and not tallied:
             wait = (self.tally_not_before - self.clock()).total_seconds()
             self.schedule.sooner(Step.PROGRESS, wait)
         return delivered

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from caller_server import leasing, recovery
-from caller_server.api.deps import CurrentVolunteer, DbSession, any_campaign, db_call
+from caller_server.api.deps import CurrentVolunteer, DbSession, VisibleCampaign, db_call
 from caller_server.api.errors import ApiError
 from caller_server.api.schemas import (
     ERRORS,
@@ -57,15 +57,14 @@ def lease(
     campaign_id: IdPath,
     body: BatchIn,
     request: Request,
-    volunteer: CurrentVolunteer,
+    access: VisibleCampaign,
     session: DbSession,
 ) -> BatchOut:
-    campaign = any_campaign(session, campaign_id, volunteer)
     try:
         view = leasing.lease_batch(
             session,
-            campaign,
-            volunteer.id,
+            access.campaign,
+            access.volunteer.id,
             body.size,
             str(body.request_id),
             utcnow(),

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from caller_server import accounts, calling_hours
-from caller_server.api.deps import CurrentVolunteer, DbSession, active_campaign, db_call
+from caller_server.api.deps import CurrentVolunteer, DbSession, ListedCampaign, db_call
 from caller_server.api.schemas import (
     ERRORS,
     CampaignOut,
@@ -72,10 +72,8 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     responses={**ERRORS, 304: {"description": "Not modified (If-None-Match)"}},
 )
 @db_call
-def get_script(
-    campaign_id: IdPath, request: Request, volunteer: CurrentVolunteer, session: DbSession
-) -> Response:
-    campaign = active_campaign(session, campaign_id, volunteer)
+def get_script(campaign_id: IdPath, request: Request, access: ListedCampaign) -> Response:
+    campaign = access.campaign
     etag = f'"{campaign.script_version}"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if _etag_matches(request.headers.get("if-none-match"), etag):
@@ -106,9 +104,7 @@ def get_script(
 
 @router.get("/campaigns/{campaign_id}/progress", response_model=ProgressOut, responses=ERRORS)
 @db_call
-def get_progress(
-    campaign_id: IdPath, volunteer: CurrentVolunteer, session: DbSession
-) -> ProgressOut:
-    campaign = active_campaign(session, campaign_id, volunteer)
-    figures = campaign_progress(session, campaign, volunteer.id, utcnow())
+def get_progress(campaign_id: IdPath, access: ListedCampaign, session: DbSession) -> ProgressOut:
+    campaign = access.campaign
+    figures = campaign_progress(session, campaign, access.volunteer.id, utcnow())
     return ProgressOut.model_validate({**figures, "campaign_status": campaign.status})

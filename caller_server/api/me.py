@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from sqlalchemy import update
 
 from caller_server.api.deps import CurrentVolunteer, DbSession, db_call
 from caller_server.api.schemas import ERRORS, MeOut, PreferencesIn
@@ -30,6 +31,12 @@ def get_me(volunteer: CurrentVolunteer) -> MeOut:
 @router.put("/me/preferences", response_model=MeOut, responses=ERRORS)
 @db_call
 def put_preferences(body: PreferencesIn, volunteer: CurrentVolunteer, session: DbSession) -> MeOut:
-    volunteer.leaderboard_opt_in = body.leaderboard_opt_in
+    # `volunteer` is a snapshot (deps.current_volunteer): the change is a statement.
+    session.execute(
+        update(Volunteer)
+        .where(Volunteer.id == volunteer.id)
+        .values(leaderboard_opt_in=body.leaderboard_opt_in)
+    )
     session.commit()
+    volunteer.leaderboard_opt_in = body.leaderboard_opt_in
     return _me(volunteer)

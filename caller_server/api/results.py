@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from caller_server import results
+from caller_server import accounts, results
 from caller_server.api.deps import CurrentVolunteer, DbSession, db_call
 from caller_server.api.schemas import ERRORS, CheckIn, CheckOut, ResultsIn, ResultsOut
 from caller_server.timeutil import utcnow
@@ -32,7 +32,13 @@ def post_results(body: ResultsIn, volunteer: CurrentVolunteer, session: DbSessio
         )
         for r in body.results
     ]
-    reply = results.ingest_with_retry(session, volunteer.id, items, utcnow())  # commits
+    reply = results.ingest_with_retry(  # commits
+        session,
+        volunteer.id,
+        items,
+        utcnow(),
+        visible=lambda campaign: accounts.may_see(session, campaign, volunteer),
+    )
     return ResultsOut.model_validate(reply, from_attributes=True)
 
 

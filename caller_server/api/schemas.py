@@ -355,12 +355,6 @@ class RejectedOut(BaseModel):
     message: str
 
 
-class ResultsOut(BaseModel):
-    accepted: list[str]
-    duplicates: list[str]
-    rejected: list[RejectedOut]
-
-
 class Tally(BaseModel):
     calls: int
     reached: int
@@ -370,12 +364,29 @@ class TeamTally(Tally):
     volunteers_active: int
 
 
+CampaignStatus = Literal["active", "paused", "closed"]
+
+
+class UploadTallyOut(BaseModel):
+    """Tonight's tallies of a campaign an upload stored results of (/progress's figures
+    without the leaderboard), so the app need not poll /progress after each upload."""
+
+    campaign_id: int
+    team: TeamTally
+    mine: Tally
+    campaign_status: Literal["active", "paused"]
+
+
+class ResultsOut(BaseModel):
+    accepted: list[str]
+    duplicates: list[str]
+    rejected: list[RejectedOut]
+    tallies: list[UploadTallyOut] = []
+
+
 class LeaderboardEntry(BaseModel):
     name: str
     calls: int
-
-
-CampaignStatus = Literal["active", "paused", "closed"]
 
 
 class ProgressOut(BaseModel):

@@ -386,6 +386,23 @@ def test_sign_out_before_choosing_a_campaign(make) -> None:
         ApiClient(h.server.url, token=token).campaigns()
 
 
+def test_the_tally_updates_from_the_upload_reply_without_a_progress_poll(make) -> None:
+    # Polls only at the session start: any later count must come from an upload's reply.
+    h = make(contacts=10, batch_size=5, progress_every_s=3600.0, tally_after_upload_s=3600.0)
+    tallies: list = []
+    h.core.progress_changed.connect(tallies.append)
+    h.start()
+    h.wait(lambda: tallies)  # the session's first poll
+    assert (tallies[-1].my_calls, tallies[-1].calls) == (0, 0)
+    h.call("answered")
+    h.wait(lambda: h.store.waiting_count() == 0)
+    h.wait(lambda: tallies[-1].my_calls == 1)
+    assert (tallies[-1].calls, tallies[-1].my_reached, tallies[-1].volunteers_active) == (1, 1, 1)
+    h.call("not_home")
+    h.wait(lambda: tallies[-1].my_calls == 2)
+    assert tallies[-1].my_reached == 1
+
+
 def test_leaderboard_lists_a_volunteer_only_after_they_opt_in(make) -> None:
     h = make(contacts=10, batch_size=5)
     tallies: list = []
@@ -393,7 +410,7 @@ def test_leaderboard_lists_a_volunteer_only_after_they_opt_in(make) -> None:
     h.start()
     h.call("answered")
     h.wait(lambda: h.store.waiting_count() == 0)
-    h.wait(lambda: tallies and tallies[-1].my_calls == 1)  # refetched soon after the upload
+    h.wait(lambda: tallies and tallies[-1].my_calls == 1)  # from the upload reply
     assert tallies[-1].leaderboard == ()  # the default is not to be ranked
     h.core.set_leaderboard_opt_in(True)
     h.wait(lambda: tallies[-1].leaderboard)

@@ -5,6 +5,9 @@ same typed errors) and keeps just enough state to answer like the server: the
 results it holds, the contacts it still leases to us per batch, queued lease
 replies. `fail(method, exc)` makes the next call of `method` raise `exc`;
 `offline = True` makes every call raise Offline. Every call is logged in `calls`.
+Its tallies count the results it holds (one volunteer: team and own are the same;
+"answered" is reached); `upload_tallies = False` plays an older server whose upload
+replies carry none.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ class FakeApi:
         self.campaign_status = "active"  # what progress and renewals say of the campaign
         self.skips: dict[str, tuple[int, int]] = {}  # skip id -> (batch, contact) it passed
         self.upload_filter: Callable[[Sequence[Result]], None] | None = None
+        self.upload_tallies = True  # upload replies carry tonight's tallies
+        self._campaign_of: dict[str, int] = {}  # result id -> campaign, for the tallies
         self._failures: dict[str, list[Exception]] = {}
 
     # -- arranging ------------------------------------------------------------------------
@@ -117,8 +122,24 @@ class FakeApi:
                 duplicates.append(r.id)
             else:
                 self.held[r.id] = r.payload()
+                self._campaign_of[r.id] = r.campaign_id
                 accepted.append(r.id)
-        return UploadReply(tuple(accepted), tuple(duplicates), tuple(rejected))
+        stored = sorted({self._campaign_of[i] for i in (*accepted, *duplicates)})
+        tallies = tuple((cid, self._tally(cid)) for cid in stored)
+        return UploadReply(
+            tuple(accepted),
+            tuple(duplicates),
+            tuple(rejected),
+            tallies if self.upload_tallies else None,
+        )
+
+    def _tally(self, campaign_id: int) -> TeamProgress:
+        ids = [i for i, cid in self._campaign_of.items() if cid == campaign_id]
+        calls = len(ids)
+        reached = len(
+            {self.held[i]["contact_id"] for i in ids if self.held[i]["outcome"] == "answered"}
+        )
+        return TeamProgress(calls, reached, 1, calls, reached, (), self.campaign_status)
 
     def check_results(self, ids: Sequence[str]) -> tuple[str, ...]:
         self._enter("check_results", list(ids))
@@ -126,7 +147,7 @@ class FakeApi:
 
     def progress(self, campaign_id: int) -> TeamProgress:
         self._enter("progress", campaign_id)
-        return TeamProgress(0, 0, 1, 0, 0, campaign_status=self.campaign_status)
+        return self._tally(campaign_id)
 
     def set_leaderboard_opt_in(self, opt_in: bool) -> bool:
         self._enter("set_leaderboard_opt_in", opt_in)

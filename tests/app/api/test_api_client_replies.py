@@ -368,3 +368,58 @@ def test_a_skip_reply_says_whether_the_contact_went_back(fake, api) -> None:
     assert api.skip(4, 11, "6f1c7f5e-0a7e-4a59-9f7e-2b0f3b1d2c11") is True
     with pytest.raises(ProtocolError):
         api.skip(4, 11, "6f1c7f5e-0a7e-4a59-9f7e-2b0f3b1d2c11")
+
+
+def _tally(**over) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "campaign_id": 1,
+        "team": {"calls": 9, "reached": 4, "volunteers_active": 3},
+        "mine": {"calls": 2, "reached": 1},
+        "campaign_status": "active",
+        **over,
+    }
+
+
+def _one_result() -> Result:
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    return Result("8d4c5b1e-0000-4000-8000-000000000001", 1, 1, 1, "answered", now, 1, now)
+
+
+def test_upload_reply_tallies_are_read_and_an_older_servers_absence_is_none(fake, api) -> None:
+    r = _one_result()
+    fake.reply("POST", "/results", 200, {"accepted": [r.id], "duplicates": [], "rejected": []})
+    body = {"accepted": [r.id], "duplicates": [], "rejected": [], "tallies": [_tally()]}
+    fake.reply("POST", "/results", 200, body)
+    assert api.post_results([r]).tallies is None  # an older server: the app polls instead
+    reply = api.post_results([r])
+    tally = reply.tally(1)
+    assert tally is not None
+    assert (tally.calls, tally.reached, tally.volunteers_active) == (9, 4, 3)
+    assert (tally.my_calls, tally.my_reached, tally.campaign_status) == (2, 1, "active")
+    assert reply.tally(2) is None
+
+
+@pytest.mark.parametrize(
+    "tallies",
+    [
+        {"campaign_id": 1},  # not a list
+        [_tally(campaign_id="1")],
+        [_tally(campaign_id=-1)],
+        [_tally(team={"calls": -1, "reached": 0, "volunteers_active": 0})],
+        [_tally(team={"calls": 1, "reached": 0})],
+        [_tally(mine={"calls": 1.0, "reached": 0})],
+        [_tally(mine={"calls": True, "reached": 0})],
+        [_tally(mine={"calls": 2, "reached": -3})],
+        [_tally(campaign_status="exploded")],
+        [_tally(team=[])],
+        ["tally"],
+    ],
+)
+def test_upload_reply_with_bad_tallies_is_a_protocol_error(fake, api, tallies) -> None:
+    r = _one_result()
+    body = {"accepted": [r.id], "duplicates": [], "rejected": [], "tallies": tallies}
+    fake.reply("POST", "/results", 200, body)
+    with pytest.raises(ProtocolError):
+        api.post_results([r])

@@ -530,3 +530,61 @@ def test_a_401_signs_out_keeps_the_results_and_waits_for_a_token(rig: Rig) -> No
     rig.cycle()
     assert rig.api.token == "new-token"
     assert [r.id for r in rig.store.results(DELIVERED)] == [result_id]
+
+
+# --- the tally after an upload -------------------------------------------------------------
+
+
+def test_an_upload_reply_updates_the_tally_without_polling_progress(rig: Rig) -> None:
+    shown: list[Any] = []
+    rig.engine.progress_changed.connect(shown.append)
+    rig.api.leases = [lease(1, [1, 2, 3])]
+    assert "progress" in rig.cycle()  # the session starts with a poll (the leaderboard)
+    rig.record()
+    calls = rig.cycle()
+    assert "post_results" in calls
+    assert "progress" not in calls
+    assert (shown[-1].calls, shown[-1].my_calls) == (1, 1)
+    rig.clock.advance(seconds=60)  # well past the 5 s an older server's reply waits for
+    assert "progress" not in rig.cycle()
+    rig.clock.advance(seconds=300)
+    assert "progress" in rig.cycle()  # the poll comes every few minutes still
+
+
+def test_an_upload_keeps_the_last_polled_leaderboard(rig: Rig) -> None:
+    shown: list[Any] = []
+    rig.engine.progress_changed.connect(shown.append)
+    rig.api.leases = [lease(1, [1, 2])]
+    board = (("Priya", 4),)
+    polled = rig.api.progress
+    rig.api.progress = lambda cid: dataclasses.replace(polled(cid), leaderboard=board)  # type: ignore[method-assign]
+    rig.cycle()
+    rig.record()
+    rig.cycle()
+    assert shown[-1].my_calls == 1
+    assert shown[-1].leaderboard == board  # not wiped by a reply that carries none
+
+
+def test_an_older_servers_upload_reply_brings_a_progress_poll_soon(rig: Rig) -> None:
+    shown: list[Any] = []
+    rig.engine.progress_changed.connect(shown.append)
+    rig.api.upload_tallies = False
+    rig.api.leases = [lease(1, [1, 2, 3])]
+    rig.cycle()
+    rig.record()
+    assert "progress" not in rig.cycle()  # polled 5 s after the last poll at the earliest
+    rig.clock.advance(seconds=6)
+    assert "progress" in rig.cycle()
+    assert shown[-1].my_calls == 1
+
+
+def test_the_upload_replys_campaign_status_reaches_the_app(rig: Rig) -> None:
+    said: list[str] = []
+    rig.engine.campaign_status.connect(said.append)
+    rig.api.leases = [lease(1, [1, 2, 3])]
+    rig.cycle()
+    rig.api.campaign_status = "paused"
+    rig.record()
+    rig.cycle()
+    assert said[-1] == "paused"
+    assert rig.api.names().count("progress") == 1  # learnt from the upload, not a poll

@@ -16,14 +16,15 @@ import datetime as dt
 import json
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from caller_server.models import Batch, Contact, Result
+from caller_server.models import Batch, Contact, Result, Volunteer
 from tests.support.server import (
     Api,
     LiveServer,
@@ -317,3 +318,63 @@ def test_a_burst_on_one_username_leaves_others_alone(
     _burst(server.url, data.callers[2], "wrong", 12)
     api = Api.login(server.url, data.callers[0], data.password)
     assert api.get("/me").status_code == 200
+
+
+# --- campaign routes read the token and the campaign in one query --------------------------
+
+
+def _campaign_routes(api: Api, cid: int) -> list[requests.Response]:
+    body = {"size": 1, "request_id": str(uuid.uuid4())}
+    return [
+        api.get(f"/campaigns/{cid}/progress"),
+        api.get(f"/campaigns/{cid}/script"),
+        api.post(f"/campaigns/{cid}/batches", json=body),
+    ]
+
+
+def test_campaign_routes_stop_a_revoked_or_disabled_sign_in_at_the_next_request(
+    live_server: LiveServer, seeded: Seeded, organiser: Api
+) -> None:
+    cid, user = seeded.campaign_id, seeded.callers[1]
+    vid = seeded.volunteer_ids[user]
+    api = Api.login(live_server.url, user, seeded.password)
+    assert [r.status_code for r in _campaign_routes(api, cid)] == [200, 200, 200]
+    assert organiser.post(f"/admin/volunteers/{vid}/revoke").status_code == 200
+    for reply in [*_campaign_routes(api, cid), *_campaign_routes(api, 987654)]:
+        _error(reply, 401, "unauthorized")  # signed out first, whatever the campaign
+
+    api = Api.login(live_server.url, user, seeded.password)
+    assert [r.status_code for r in _campaign_routes(api, cid)] == [200, 200, 200]
+    with db_session(seeded.db_url) as s:  # disabled with its tokens left live
+        s.execute(
+            update(Volunteer).where(Volunteer.id == vid).values(disabled_at=dt.datetime.now(dt.UTC))
+        )
+        s.commit()
+    try:
+        for reply in _campaign_routes(api, cid):
+            _error(reply, 401, "unauthorized")
+    finally:
+        with db_session(seeded.db_url) as s:
+            s.execute(update(Volunteer).where(Volunteer.id == vid).values(disabled_at=None))
+            s.commit()
+    assert [r.status_code for r in _campaign_routes(api, cid)] == [200, 200, 200]
+
+
+def test_campaign_routes_hide_unknown_closed_and_members_only_campaigns(
+    live_server: LiveServer, seeded: Seeded, caller: Api, organiser: Api
+) -> None:
+    for reply in _campaign_routes(caller, 987654):
+        _error(reply, 404, "not_found")
+    private = seed(live_server.db_url, contacts=2, callers=0, open_to_all=False)
+    for reply in _campaign_routes(caller, private.campaign_id):
+        _error(reply, 404, "not_found")  # not a member: as if it did not exist
+    assert [r.status_code for r in _campaign_routes(organiser, private.campaign_id)] == [
+        200,
+        200,
+        200,
+    ]  # organisers see every campaign
+    closed = seed(live_server.db_url, contacts=2, callers=0, status="closed")
+    progress, script, lease = _campaign_routes(caller, closed.campaign_id)
+    _error(progress, 404, "not_found")
+    _error(script, 404, "not_found")
+    assert (lease.status_code, lease.json()["reason"]) == (200, "closed")  # says why
