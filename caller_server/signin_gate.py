@@ -10,10 +10,12 @@ the other is at the database); the others wait on the event loop, holding neithe
 thread nor a connection.
 
 A sign-in that would wait longer than `max_wait_s` (default 20 s, under the app's
-30 s read timeout) is turned away at once with `Full` (429 with Retry-After) rather
-than queueing past the moment its client gives up and costing a hash all the same.
-The expected wait is the queue ahead of it, shared among the slots, times what one
-sign-in has recently taken (at first: one hash, `hashing.HASH_SECONDS`).
+30 s read timeout) is turned away with `Full` (429 with Retry-After) rather than
+queueing past the moment its client gives up and costing a hash all the same: at
+once when the expected wait is longer (the queue ahead of it, shared among the
+slots, times what one sign-in has recently taken; at first one hash,
+`hashing.HASH_SECONDS`), else when it has waited that long after all (the estimate
+lags when a storm arrives at once on a machine busier than when it was made).
 """
 
 from __future__ import annotations
@@ -73,14 +75,17 @@ class SigninGate:
 
     @asynccontextmanager
     async def admit(self) -> AsyncIterator[None]:
-        """Wait for a slot (raises Full when the wait would be too long), hold it for the
-        body, then fold the body's duration into the estimate."""
+        """Wait for a slot (raises Full when the wait would be, or has been, too long),
+        hold it for the body, then fold the body's duration into the estimate."""
         wait = self.expected_wait()
         if wait > self.max_wait_s:
             raise Full(math.ceil(wait))
         self._waiting += 1
         try:
-            await self._free.acquire()
+            async with asyncio.timeout(self.max_wait_s):
+                await self._free.acquire()
+        except TimeoutError:
+            raise Full(max(1, math.ceil(self.expected_wait()))) from None
         finally:
             self._waiting -= 1
         self._working += 1

@@ -82,3 +82,33 @@ def test_the_gate_is_sized_from_the_hashing_pool_and_the_environment(
     assert max_wait_from_env() == 2.5
     monkeypatch.setenv(ENV_MAX_WAIT, "nonsense")
     assert max_wait_from_env() == MAX_WAIT_S
+
+
+def test_a_sign_in_queued_for_too_long_after_all_is_turned_away() -> None:
+    """The estimate said a short wait, but the slot holder took longer: Full at the limit."""
+
+    async def run() -> tuple[float, int]:
+        gate = SigninGate(slots=1, max_wait_s=0.2, first_estimate_s=0.01)
+        release = asyncio.Event()
+
+        async def holder() -> None:
+            async with gate.admit():
+                await release.wait()
+
+        task = asyncio.create_task(holder())
+        await asyncio.sleep(0.01)
+        start = asyncio.get_running_loop().time()
+        try:
+            async with gate.admit():
+                raise AssertionError("admitted while the slot was held")
+        except Full as exc:
+            waited, wait = asyncio.get_running_loop().time() - start, exc.wait
+        release.set()
+        await task
+        async with gate.admit():  # the slot is free again: no permit was lost
+            pass
+        return waited, wait
+
+    waited, wait = asyncio.run(run())
+    assert 0.15 <= waited < 2
+    assert wait >= 1
