@@ -6,7 +6,8 @@ A "request" thread does what a request does between database replies: it sleeps 
 0.5 ms (waiting for the reply), then computes for about 0.2 ms, ten times; each such
 request is timed. Meanwhile one argon2id thread per core (the server's parameters)
 hashes without pause, set up as the pool would be: no hashing at all (the baseline),
-nice 10 (the pool before), nice 19, or SCHED_IDLE (the pool now). Rounds alternate the
+nice 10 (the pool before), nice 19, or SCHED_IDLE (the pool now), and SCHED_IDLE on
+one core fewer. Rounds alternate the
 settings so a machine shared with other work loads them alike; the load average is
 printed. The request's p50/p95/p99 per setting, and how many hashes got done (SCHED_IDLE
 must not starve the pool when the request thread is idle between requests).
@@ -26,7 +27,15 @@ from argon2 import PasswordHasher
 
 from caller_server import hashing
 
-SETTINGS = ("no hashing", "nice 10", "nice 19", "SCHED_IDLE")
+CORES = os.cpu_count() or 1
+# (label, policy, hashing threads)
+SETTINGS = (
+    ("no hashing", "", 0),
+    (f"nice 10 x{CORES}", "nice 10", CORES),
+    (f"nice 19 x{CORES}", "nice 19", CORES),
+    (f"SCHED_IDLE x{CORES}", "SCHED_IDLE", CORES),
+    (f"SCHED_IDLE x{max(1, CORES - 1)}", "SCHED_IDLE", max(1, CORES - 1)),
+)
 
 
 def _apply(setting: str) -> None:
@@ -39,7 +48,9 @@ def _apply(setting: str) -> None:
 
 def _hash_until(stop: threading.Event, setting: str, done: list[int]) -> None:
     _apply(setting)
-    hasher = PasswordHasher(hashing.TIME_COST, hashing.MEMORY_COST_KIB, 32, 16, 1)
+    hasher = PasswordHasher(
+        time_cost=hashing.TIME_COST, memory_cost=hashing.MEMORY_COST_KIB, parallelism=1
+    )
     stored = hasher.hash("a password for the bench")
     while not stop.is_set():
         hasher.verify(stored, "a password for the bench")
@@ -56,15 +67,13 @@ def _request() -> float:
     return time.perf_counter() - start
 
 
-def measure(setting: str, seconds: float) -> tuple[list[float], int]:
+def measure(policy: str, count: int, seconds: float) -> tuple[list[float], int]:
     stop = threading.Event()
     done: list[int] = []
-    threads = []
-    if setting != "no hashing":
-        threads = [
-            threading.Thread(target=_hash_until, args=(stop, setting, done), daemon=True)
-            for _ in range(os.cpu_count() or 1)
-        ]
+    threads = [
+        threading.Thread(target=_hash_until, args=(stop, policy, done), daemon=True)
+        for _ in range(count)
+    ]
     for t in threads:
         t.start()
     time.sleep(0.2)
@@ -87,16 +96,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     load = os.getloadavg()[0]
-    samples: dict[str, list[float]] = {s: [] for s in SETTINGS}
-    hashes: dict[str, int] = dict.fromkeys(SETTINGS, 0)
+    samples: dict[str, list[float]] = {label: [] for label, _, _ in SETTINGS}
+    hashes: dict[str, int] = {label: 0 for label, _, _ in SETTINGS}
     for _ in range(args.rounds):
-        for setting in SETTINGS:
-            got, done = measure(setting, args.seconds)
-            samples[setting] += got
-            hashes[setting] += done
+        for label, policy, count in SETTINGS:
+            got, done = measure(policy, count, args.seconds)
+            samples[label] += got
+            hashes[label] += done
     base = benchlib.summary_ms(samples["no hashing"])
     rows = []
-    for setting in SETTINGS:
+    for setting, _, _ in SETTINGS:
         s = benchlib.summary_ms(samples[setting])
         rows.append(
             {
@@ -110,7 +119,7 @@ def main() -> None:
             }
         )
     benchlib.print_table(
-        f"a request (10 x 0.5 ms wait + 0.2 ms CPU) beside {os.cpu_count()} argon2 threads; "
+        "a request (10 x 0.5 ms wait + 0.2 ms CPU) beside argon2 threads; "
         f"load average {load:.1f} -> {os.getloadavg()[0]:.1f}; "
         f"mean of no hashing {statistics.mean(samples['no hashing']) * 1000:.2f} ms",
         rows,

@@ -7,11 +7,12 @@ for the pool while the event loop, the request threads and the database connecti
 stay free for everything else, and memory stays bounded (threads x m).
 
 On Linux the pool's threads run under SCHED_IDLE: they get a core only when no
-ordinary thread wants it, and an ordinary thread that wakes up takes the core at once.
-A nice value was not enough: under the kernel's fair scheduler a nice-10 or nice-19
-thread still keeps the core for a slice of milliseconds when a request thread wakes,
-and a request wakes many times (once per database reply). Where SCHED_IDLE is refused
-the threads fall back to nice 19. (`signin_gate` bounds how many sign-ins wait.)
+ordinary thread of the process wants it, and a request thread that wakes (once per
+database reply) takes the core back at once, where a niced thread would share it by
+weight. On a busy machine hashing then barely runs, and `signin_gate` turns sign-ins
+away rather than letting them queue. Where SCHED_IDLE is refused the threads fall back
+to nice 19. On the shared 2-core VM of the README no policy was measurably better than
+another (`bench/hash_priority.py`): SCHED_IDLE states the intent.
 
 Parameters: argon2id with m=19 MiB, t=2, p=1, OWASP's recommended configuration
 (Password Storage Cheat Sheet); p=1 because the parallelism comes from the pool. A
