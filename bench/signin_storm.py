@@ -11,13 +11,17 @@ process signs in `--volunteers` volunteers with real argon2 passwords: all at th
 moment (`--seconds 0`), or at random moments over `--seconds`, each from its own
 address (X-Forwarded-For through the trusted proxy 127.0.0.1, as behind a load
 balancer). The pollers carry on; their p50/p95 during the storm are printed beside
-those before it, with the sign-ins' own latency and how many got a 429.
+those before it, with the sign-ins' own latency and how many got a 429 (`busy`: the
+server's sign-in queue was full, see caller_server/signin_gate.py). The machine's load
+average is printed before and after each database's run: the figures mean little on a
+machine others are loading.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -146,6 +150,7 @@ def storm(base: str, names: list[str], seconds: float) -> tuple[dict[str, Any], 
 
 
 def run_db(kind: str, args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:
+    load_before = os.getloadavg()[0]
     with benchlib.database(kind, folder) as url:
         campaign_id, tokens = benchlib.seed_big_campaign(url, 5000, args.pollers, batch_size=5)
         names = add_storm_volunteers(url, args.volunteers)
@@ -196,7 +201,10 @@ def run_db(kind: str, args: argparse.Namespace, folder: Path) -> list[dict[str, 
             f"max {signin.get('max_ms')} ms",
         }
     )
-    print(f"{kind}: poller errors {sum(p.errors for p in pollers)}; storm {end - start:.1f} s")
+    print(
+        f"{kind}: poller errors {sum(p.errors for p in pollers)}; storm {end - start:.1f} s; "
+        f"load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
     return rows
 
 

@@ -23,6 +23,7 @@ from caller_server.api.schemas import Health
 from caller_server.db import is_sqlite, make_engine, resolve_db_url, session_factory
 from caller_server.invites import public_url
 from caller_server.leasing import DEFAULT_LEASES_PER_MINUTE
+from caller_server.signin_gate import SigninGate
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +223,7 @@ def create_app(db_url: str | None = None) -> FastAPI:
     app.state.sessions = session_factory(engine)
     app.state.read_sessions = session_factory(reader)
     app.state.leases_per_minute = leases_per_minute()
+    app.state.signin_gate = SigninGate.for_this_process()
     api_errors.install(app)
 
     @app.get("/api/v1/health", response_model=Health, tags=["health"])

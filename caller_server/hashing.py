@@ -2,10 +2,17 @@
 
 argon2 is slow on purpose. Run on the request threads, a flood of sign-ins took every
 thread and the whole API slowed down. Here each process hashes on at most
-`pool_size()` threads (argon2-cffi releases the GIL), at a lower scheduling priority
-on Linux, so a storm of sign-ins queues for the pool while the event loop, the request
-threads and the database connections stay free for everything else, and memory stays
-bounded (threads x m).
+`pool_size()` threads (argon2-cffi releases the GIL), so a storm of sign-ins queues
+for the pool while the event loop, the request threads and the database connections
+stay free for everything else, and memory stays bounded (threads x m).
+
+On Linux the pool's threads run under SCHED_IDLE: they get a core only when no
+ordinary thread of the process wants it, and a request thread that wakes (once per
+database reply) takes the core back at once, where a niced thread would share it by
+weight. On a busy machine hashing then barely runs, and `signin_gate` turns sign-ins
+away rather than letting them queue. Where SCHED_IDLE is refused the threads fall back
+to nice 19. On the shared 2-core VM of the README no policy was measurably better than
+another (`bench/hash_priority.py`): SCHED_IDLE states the intent.
 
 Parameters: argon2id with m=19 MiB, t=2, p=1, OWASP's recommended configuration
 (Password Storage Cheat Sheet); p=1 because the parallelism comes from the pool. A
@@ -21,6 +28,7 @@ import contextlib
 import os
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
@@ -29,12 +37,15 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 TIME_COST = 2
 MEMORY_COST_KIB = 19 * 1024
 PARALLELISM = 1
-NICE = 10  # hashing threads yield the CPU to request threads (Linux: nice is per thread)
+NICE_FALLBACK = 19  # where SCHED_IDLE is refused (Linux: nice is per thread)
 ENV_THREADS = "CALLER_SERVER_HASH_THREADS"  # `serve --workers N` shares the cores out
 
 _hasher = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, parallelism=PARALLELISM)
+_started = time.perf_counter()
 # Verified against when the username is unknown, so both cases take as long.
 DUMMY_HASH = _hasher.hash("not a real password")
+# What one hash costs on this machine, measured once: `signin_gate` starts from it.
+HASH_SECONDS = time.perf_counter() - _started
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -49,12 +60,18 @@ def pool_size() -> int:
     return wanted if wanted > 0 else max(1, os.cpu_count() or 1)
 
 
-def _lower_priority() -> None:
-    """Linux only: renice this pool thread, so a storm of sign-ins waits for the rest of
-    the API rather than the other way round (elsewhere it would renice the process)."""
-    if sys.platform.startswith("linux"):
+def _run_only_when_idle() -> None:
+    """Linux only (elsewhere these calls would change the whole process): put this pool
+    thread under SCHED_IDLE, else at nice 19, so a storm of sign-ins waits for the rest
+    of the API rather than the other way round."""
+    if not sys.platform.startswith("linux"):
+        return
+    me = threading.get_native_id()
+    try:
+        os.sched_setscheduler(me, os.SCHED_IDLE, os.sched_param(0))
+    except OSError:
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+            os.setpriority(os.PRIO_PROCESS, me, NICE_FALLBACK)
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -62,7 +79,9 @@ def _executor() -> ThreadPoolExecutor:
     with _pool_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(
-                max_workers=pool_size(), thread_name_prefix="argon2", initializer=_lower_priority
+                max_workers=pool_size(),
+                thread_name_prefix="argon2",
+                initializer=_run_only_when_idle,
             )
         return _pool
 

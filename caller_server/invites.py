@@ -36,6 +36,7 @@ from starlette.requests import Request
 from caller_server import accounts, audit, hashing, signin, signin_throttle
 from caller_server.models import Campaign, Invite, Volunteer
 from caller_server.passwords import password_problem
+from caller_server.signin_gate import Full, SigninGate
 from caller_server.timeutil import as_utc, utcnow
 
 T = TypeVar("T")
@@ -348,20 +349,26 @@ async def join(
     password: str,
     address: str,
     then: Callable[[Session, Volunteer], T] | None = None,
+    *,
+    gate: SigninGate,
 ) -> Joined:
     """Make the account, a member of the invite's campaign, and take one use.
 
     `then(session, volunteer)` runs in the same transaction when the account may sign
     in at once (the API issues its token there). Raises InviteGone, JoinProblems or
-    signin.Throttled."""
+    signin.Throttled (signin.Busy when the sign-in `gate`'s queue is full)."""
     view = await look(sessions, text, address)
     problems = check_fields(name, username, password)
     if problems:
         raise JoinProblems(problems)
-    password_hash = await hashing.hash_async(password)
-    return await run_in_threadpool(
-        _create, sessions, view.id, name.strip(), username.strip(), password_hash, then
-    )
+    try:
+        async with gate.admit():
+            password_hash = await hashing.hash_async(password)
+            return await run_in_threadpool(
+                _create, sessions, view.id, name.strip(), username.strip(), password_hash, then
+            )
+    except Full as exc:
+        raise signin.Busy(exc.wait) from None
 
 
 __all__ = [

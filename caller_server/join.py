@@ -93,8 +93,9 @@ async def join_submit(request: Request, code: str) -> HTMLResponse:
     address = signin.client_address(request)
     try:
         joined = await invites.join(
-            sessions, code, values["name"], values["username"], values["password"], address
-        )
+            sessions, code, values["name"], values["username"], values["password"], address,
+            gate=request.app.state.signin_gate,
+        )  # fmt: skip
     except invites.InviteGone:
         return _gone(request)
     except signin.Throttled as exc:

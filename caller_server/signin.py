@@ -1,10 +1,12 @@
 """Signing in, shared by the app's API and the console: throttle, verify, upgrade.
 
 The steps are split so that no thread and no database connection is held while a
-password waits for the hashing pool (`hashing`): a short transaction counts the
-attempt (`signin_throttle.reserve`) and reads the stored hash; the check runs on the
+password waits for the hashing pool (`hashing`): one short transaction reads the
+stored hash and counts the attempt (`signin_throttle.reserve`); the check runs on the
 pool; a second short transaction records the success, stores an upgraded hash when
-the parameters have changed, and lets the caller issue its token.
+the parameters have changed, and lets the caller issue its token. The whole runs
+behind the process's `signin_gate`, so a storm of sign-ins queues there, not for the
+request threads, the database connections or SQLite's write lock.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from starlette.requests import Request
 
 from caller_server import hashing, signin_throttle
 from caller_server.models import Volunteer, username_key
+from caller_server.signin_gate import Full, SigninGate
 from caller_server.signin_throttle import Keys
 from caller_server.timeutil import utcnow
 
@@ -30,9 +33,26 @@ T = TypeVar("T")
 class Throttled(Exception):
     """Too many failed sign-ins from this address; `wait` whole seconds to go."""
 
-    def __init__(self, wait: int) -> None:
-        super().__init__(signin_throttle.wait_words(wait))
+    code = "throttled"  # the API's error code
+
+    def __init__(self, wait: int, words: str | None = None) -> None:
+        super().__init__(words or signin_throttle.wait_words(wait))
         self.wait = wait
+
+
+class Busy(Throttled):
+    """Too many sign-ins queued on the server (a storm, not this client's doing). Every
+    caller that shows a Throttled's words with its Retry-After shows these."""
+
+    code = "busy"
+
+    def __init__(self, wait: int) -> None:
+        unit = "second" if wait == 1 else "seconds"
+        super().__init__(
+            wait,
+            f"The server is signing in many volunteers right now. "
+            f"Please try again in {wait} {unit}.",
+        )
 
 
 class WrongPassword(Exception):
@@ -52,17 +72,18 @@ def client_address(request: Request) -> str:
 
 
 def _open(sessions: sessionmaker[Session], username: str, keys: Keys, now: dt.datetime) -> _Stored:
+    """One transaction (on SQLite one hold of the write lock): the stored hash, then the
+    attempt counted and committed."""
     with sessions() as session:
-        wait = signin_throttle.reserve(session, keys, now)  # commits
-        if wait is not None:
-            raise Throttled(wait)
         row = session.execute(
             select(Volunteer.id, Volunteer.password_hash).where(
                 Volunteer.username_key == username_key(username),
                 Volunteer.disabled_at.is_(None),  # a disabled account never signs in
             )
         ).first()
-        session.rollback()
+        wait = signin_throttle.reserve(session, keys, now)  # commits
+        if wait is not None:
+            raise Throttled(wait)
     if row is None:
         return _Stored(None, hashing.DUMMY_HASH)
     return _Stored(row.id, row.password_hash)
@@ -98,16 +119,23 @@ async def sign_in(
     password: str,
     address: str,
     then: Callable[[Session, Volunteer], T],
+    *,
+    gate: SigninGate,
 ) -> T:
     """Check the password and run `then(session, volunteer)` in the transaction that
-    records the success (it adds the token); raises Throttled or WrongPassword."""
+    records the success (it adds the token); raises Throttled (Busy when the gate's
+    queue is full) or WrongPassword."""
     username = username.strip()
     keys = Keys.of(username, address)
-    stored = await run_in_threadpool(_open, sessions, username, keys, utcnow())
-    right = await hashing.verify(stored.password_hash, password)
-    if not right or stored.volunteer_id is None:
-        raise WrongPassword  # the attempt stays counted: it is the failure
-    new_hash = None
-    if hashing.needs_rehash(stored.password_hash):
-        new_hash = await hashing.hash_async(password)
-    return await run_in_threadpool(_finish, sessions, keys, stored, new_hash, then)
+    try:
+        async with gate.admit():
+            stored = await run_in_threadpool(_open, sessions, username, keys, utcnow())
+            right = await hashing.verify(stored.password_hash, password)
+            if not right or stored.volunteer_id is None:
+                raise WrongPassword  # the attempt stays counted: it is the failure
+            new_hash = None
+            if hashing.needs_rehash(stored.password_hash):
+                new_hash = await hashing.hash_async(password)
+            return await run_in_threadpool(_finish, sessions, keys, stored, new_hash, then)
+    except Full as exc:
+        raise Busy(exc.wait) from None

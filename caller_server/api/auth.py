@@ -43,9 +43,10 @@ async def login(body: LoginIn, request: Request) -> LoginOut:
             body.password,
             signin.client_address(request),
             reply,
+            gate=request.app.state.signin_gate,
         )
     except signin.Throttled as exc:
-        raise ApiError(429, str(exc), headers={"Retry-After": str(exc.wait)}) from None
+        raise ApiError(429, str(exc), exc.code, {"Retry-After": str(exc.wait)}) from None
     except signin.WrongPassword:
         raise ApiError(401, BAD_LOGIN) from None
 

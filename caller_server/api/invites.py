@@ -31,7 +31,7 @@ _FIELDS = ("name", "username", "password")
 
 
 def _throttled(exc: signin.Throttled) -> ApiError:
-    return ApiError(429, str(exc), headers={"Retry-After": str(exc.wait)})
+    return ApiError(429, str(exc), exc.code, {"Retry-After": str(exc.wait)})
 
 
 @router.get("/invites/{code}", response_model=InviteOut, responses={**ERRORS, 429: ERRORS[401]})
@@ -64,7 +64,7 @@ async def accept(code: str, body: JoinIn, request: Request) -> JoinOut | JSONRes
     try:
         joined = await invites.join(
             request.app.state.sessions, code, body.name, body.username, body.password,
-            signin.client_address(request), token_for,
+            signin.client_address(request), token_for, gate=request.app.state.signin_gate,
         )  # fmt: skip
     except invites.InviteGone:
         raise ApiError(404, invites.GONE, "invite_gone") from None

@@ -122,6 +122,7 @@ async def login(request: Request, form: Annotated[FormData, Depends(login_form)]
             password,
             signin.client_address(request),
             open_session,
+            gate=request.app.state.signin_gate,
         )
     except signin.Throttled as exc:
         page = again(str(exc), 429)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 
 import pytest
@@ -44,3 +45,20 @@ def test_many_checks_at_once_use_at_most_the_pool() -> None:
     assert asyncio.run(storm()) == [True] * 12 + [False] * 4
     pool = [t for t in threading.enumerate() if t.name.startswith("argon2")]
     assert 1 <= len(pool) <= hashing.pool_size()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SCHED_IDLE is Linux's")
+def test_the_pool_threads_only_take_cpu_nobody_else_wants() -> None:
+    """SCHED_IDLE: a request thread waking up takes the core from a hash at once."""
+    stored = hashing.hash_password("a long test password")
+    assert asyncio.run(hashing.verify(stored, "a long test password"))
+    pool = [t for t in threading.enumerate() if t.name.startswith("argon2")]
+    assert pool
+    for thread in pool:
+        assert thread.native_id is not None
+        assert os.sched_getscheduler(thread.native_id) == os.SCHED_IDLE
+    assert os.sched_getscheduler(0) != os.SCHED_IDLE  # and only they: not the caller
+
+
+def test_one_hash_was_timed_at_import() -> None:
+    assert 0 < hashing.HASH_SECONDS < 60
