@@ -180,6 +180,38 @@ class CallerCore(QObject):
 
         self.submit(log_in, done, failed)
 
+    def begin_token_sign_in(
+        self,
+        account: Account,
+        token: str,
+        remember: bool,
+        on_done: Callable[[Account], None],
+        on_error: OnError,
+    ) -> None:
+        """Sign in with a token the server issued in-process (practice mode): no request
+        to the server itself; only a previous volunteer's results check, should another
+        person have been signed in here, runs on the task thread. Callbacks run here."""
+        previous, old_token = self.store.account(), self._token
+        old_api = self._job_api(previous.server_url) if previous is not None else None
+
+        def check() -> tuple[str, Account]:
+            return signin.adopt(self.store, old_api, account, previous, old_token)
+
+        def done(_: tuple[str, Account]) -> None:
+            self.jobs.done(old_api)
+            try:
+                signed_in = self._apply_sign_in(token, account, previous, remember)
+            except Exception as exc:  # a locked store, a keyring refusal
+                on_error(exc)
+                return
+            on_done(signed_in)
+
+        def failed(exc: BaseException) -> None:
+            self.jobs.done(old_api)
+            on_error(exc)
+
+        self.submit(check, done, failed)
+
     def begin_join(
         self,
         server_url: str,
