@@ -98,6 +98,13 @@ class CallerCore(QObject):
         self._signing_out = False
         self.last_status: SyncStatus | None = None
         self.jobs = Jobs("core-tasks", ABORT_GRACE_MS)  # one-off blocking jobs
+        # Read after every save on the GUI thread, so kept here rather than re-read from
+        # the store each time (issue 15): the open session's numbers, kept up to date by
+        # record() and dropped (re-counted on the next read) whenever anything else may
+        # change them; and the chosen campaign (its calling hours), dropped on a fetch.
+        self._stats: SessionStats | None = None
+        self._reached_codes: frozenset[str] = frozenset()
+        self._campaign: Campaign | None = None
 
     # -- account -------------------------------------------------------------------------
     @property
@@ -307,6 +314,7 @@ class CallerCore(QObject):
 
         def done(campaigns: list[Campaign]) -> None:
             self.jobs.done(api)
+            self._campaign = None  # saved afresh by fetch()
             on_done(campaigns)
 
         def failed(exc: BaseException) -> None:
@@ -323,6 +331,7 @@ class CallerCore(QObject):
         finally:
             api.close()
         self.store.save_campaigns(campaigns)
+        self._campaign = None
         return campaigns
 
     def campaigns(self) -> list[Campaign]:
@@ -338,6 +347,7 @@ class CallerCore(QObject):
         self._stop_engine()
         api = self._api()
         self.campaign_id = campaign_id
+        self._campaign = self._stats = None
         self.campaign_status = "active"
         self.session_id = self.store.open_session(campaign_id) or self.store.start_session(
             campaign_id
@@ -346,11 +356,11 @@ class CallerCore(QObject):
         engine.status_changed.connect(self._on_status)
         engine.contacts_changed.connect(self.contacts_changed)
         engine.campaign_status.connect(self._on_campaign_status)
-        engine.script_changed.connect(self.script_changed)
+        engine.script_changed.connect(self._on_script)
         engine.progress_changed.connect(self.progress_changed)
         engine.out_of_contacts.connect(self.out_of_contacts)
         engine.contacts_lost.connect(self.contacts_lost)
-        engine.attention_changed.connect(self.attention_changed)
+        engine.attention_changed.connect(self._on_attention)
         engine.signed_out.connect(self._on_engine_signed_out)
         engine.released.connect(self._on_released)
         self.engine = engine
@@ -393,7 +403,7 @@ class CallerCore(QObject):
         Unknown (no cached campaign, malformed hours, a zone this computer lacks) does
         not stop calling: the server still checks hours when it leases contacts.
         """
-        campaign = self.store.campaign(self.campaign_id) if self.campaign_id is not None else None
+        campaign = self._chosen_campaign()
         if campaign is None:
             return None
         try:
@@ -405,17 +415,47 @@ class CallerCore(QObject):
                 log.warning("calling hours not checked here: %s", exc)
             return None
 
+    def _chosen_campaign(self) -> Campaign | None:
+        """The chosen campaign as last fetched (kept: read after every save)."""
+        if self.campaign_id is None:
+            return None
+        if self._campaign is None or self._campaign.id != self.campaign_id:
+            self._campaign = self.store.campaign(self.campaign_id)
+        return self._campaign
+
+    @Slot(object)
+    def _on_script(self, script: Script) -> None:
+        self._stats = None  # which outcomes count as reached may have changed
+        self.script_changed.emit(script)
+
     def remaining(self) -> int:
         return self.store.remaining(self.campaign_id) if self.campaign_id is not None else 0
 
     def record(self, draft: ResultDraft) -> Result:
         """Save the call (one local transaction) and move on; the upload follows."""
         result = self.store.record(draft)
+        self._count_call(result)
         self.contacts_changed.emit()
         self._local_change()
         if self.engine is not None:
             self.engine.result_recorded()
         return result
+
+    def _count_call(self, result: Result) -> None:
+        """A call just recorded in the open session: its numbers, without re-counting."""
+        stats = self._stats
+        if stats is None or result.campaign_id != self.campaign_id or result.supersedes:
+            self._stats = None
+            return
+        by_outcome = dict(stats.by_outcome)
+        by_outcome[result.outcome] = by_outcome.get(result.outcome, 0) + 1
+        self._stats = dataclasses.replace(
+            stats,
+            calls=stats.calls + 1,
+            reached=stats.reached + (result.outcome in self._reached_codes),
+            by_outcome=by_outcome,
+            waiting=stats.waiting + 1,
+        )
 
     def undo(self) -> Result | None:
         """Take back the last call if it has not started uploading; else None (use correct)."""
@@ -423,6 +463,7 @@ class CallerCore(QObject):
             return None
         result = self.store.undo_last(self.campaign_id)
         if result is not None:
+            self._stats = None
             self.contacts_changed.emit()
             self._local_change()
         return result
@@ -430,6 +471,7 @@ class CallerCore(QObject):
     def correct(self, original_id: str, draft: ResultDraft) -> Result:
         """Record a correction that supersedes an already uploaded (frozen) result."""
         result = self.store.record_correction(original_id, draft)
+        self._stats = None
         self._local_change()
         if self.engine is not None:
             self.engine.result_recorded()
@@ -464,6 +506,7 @@ class CallerCore(QObject):
     def retry_attention(self, result_ids: list[str]) -> int:
         """Send refused results again (same id and payload); returns how many were queued."""
         count = self.store.retry_attention(result_ids)
+        self._stats = None
         self.attention_changed.emit()
         self._local_change()
         if self.engine is not None:
@@ -476,11 +519,18 @@ class CallerCore(QObject):
 
     def dismiss_attention(self, result_id: str) -> None:
         self.store.dismiss_attention(result_id)
+        self._stats = None
         self.attention_changed.emit()
         self._local_change()
 
+    @Slot()
+    def _on_attention(self) -> None:
+        self._stats = None  # a refused result is a call needing attention now
+        self.attention_changed.emit()
+
     @Slot(object)
     def _on_status(self, status: SyncStatus) -> None:
+        self._stats = None  # the sync thread may have delivered some of this session's
         self._emit_status(status)
 
     def _local_change(self) -> None:
@@ -496,9 +546,23 @@ class CallerCore(QObject):
         self.status_changed.emit(self.last_status)
 
     def session_stats(self, session_id: int | None = None) -> SessionStats | None:
-        """This session's numbers (or those of `session_id`, say one just ended)."""
+        """This session's numbers (or those of `session_id`, say one just ended).
+
+        The open session's are counted by the store once, then kept up to date by
+        `record()` until something else changes them (an upload, an undo, a correction,
+        a refusal), which makes the next read count again."""
         wanted = session_id if session_id is not None else self.session_id
-        return self.store.session_stats(wanted) if wanted else None
+        if not wanted:
+            return None
+        if wanted != self.session_id:
+            return self.store.session_stats(wanted)
+        if self._stats is None:
+            script = self.script()
+            self._reached_codes = frozenset(
+                o.code for o in (script.outcomes if script else ()) if o.reached
+            )
+            self._stats = self.store.session_stats(wanted)
+        return self._stats
 
     def waiting_count(self) -> int:
         """Results not yet uploaded (a local read)."""
@@ -580,6 +644,7 @@ class CallerCore(QObject):
         self.sign_out_finished.emit()
 
     def _close_session(self) -> None:
+        self._stats = None
         if self.session_id is not None:
             self.store.end_session(self.session_id)
             self.session_id = None
