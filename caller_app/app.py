@@ -105,6 +105,9 @@ class CallerCore(QObject):
         self._stats: SessionStats | None = None
         self._reached_codes: frozenset[str] = frozenset()
         self._campaign: Campaign | None = None
+        # Servers whose health check a client of this run passed: later clients skip it
+        # (one round trip each for the campaigns and the sync engine's client).
+        self._checked_urls: set[str] = set()
 
     # -- account -------------------------------------------------------------------------
     @property
@@ -130,9 +133,22 @@ class CallerCore(QObject):
         account = self.store.account()
         if account is None or not self._token:
             raise SignedOut()
-        api = self.api_factory(account.server_url)
+        api = self._client(account.server_url)
         api.token = self._token
         return api
+
+    def _client(self, url: str) -> ApiClient:
+        """A new client; its health check skipped if one of this run's passed already."""
+        api = self.api_factory(url)
+        if isinstance(api, ApiClient) and api.base_url in self._checked_urls:
+            api.assume_compatible()
+        return api
+
+    def _note_checked(self, *clients: ApiClient | None) -> None:
+        """GUI thread, after a job: remember the servers these clients found compatible."""
+        for api in clients:
+            if isinstance(api, ApiClient) and api.compatible:
+                self._checked_urls.add(api.base_url)
 
     def last_server_url(self) -> str | None:
         return self.store.last_server_url()
@@ -149,7 +165,7 @@ class CallerCore(QObject):
 
     def _job_api(self, url: str) -> ApiClient:
         """A client for one job, aborted should the app shut down meanwhile."""
-        return self.jobs.track(self.api_factory(url))
+        return self.jobs.track(self._client(url))
 
     def begin_sign_in(
         self,
@@ -167,13 +183,17 @@ class CallerCore(QObject):
         except ApiError as exc:  # a malformed address
             on_error(exc)
             return
+        checker = self._job_api(api.base_url)  # the version check, beside the sign-in
         old_api = self._job_api(previous.server_url) if previous is not None else None
 
         def log_in() -> tuple[str, Account]:
-            return signin.log_in(self.store, api, old_api, username, password, previous, old_token)
+            return signin.log_in(
+                self.store, api, old_api, username, password, previous, old_token, checker
+            )
 
         def done(reply: tuple[str, Account]) -> None:
-            self.jobs.done(api, old_api)
+            self._note_checked(checker)
+            self.jobs.done(api, old_api, checker)
             try:
                 account = self._apply_sign_in(*reply, previous, remember)
             except Exception as exc:  # a locked store, a keyring refusal
@@ -182,7 +202,7 @@ class CallerCore(QObject):
             on_done(account)
 
         def failed(exc: BaseException) -> None:
-            self.jobs.done(api, old_api)
+            self.jobs.done(api, old_api, checker)
             on_error(exc)
 
         self.submit(log_in, done, failed)
@@ -247,6 +267,7 @@ class CallerCore(QObject):
             )  # fmt: skip
 
         def done(reply: tuple[str, Account, int]) -> None:
+            self._note_checked(api)
             self.jobs.done(api, old_api)
             try:
                 account = self._apply_sign_in(reply[0], reply[1], previous, remember)
@@ -267,12 +288,16 @@ class CallerCore(QObject):
         """*Blocking.* Check the server version, sign in, keep the token in the keyring
         (for this run only unless `remember`)."""
         previous, old_token = self.store.account(), self._token
-        api = self.api_factory(normalise_server_url(server_url))
-        old_api = self.api_factory(previous.server_url) if previous is not None else None
+        api = self._client(normalise_server_url(server_url))
+        checker = self._client(api.base_url)
+        old_api = self._client(previous.server_url) if previous is not None else None
         try:
-            reply = signin.log_in(self.store, api, old_api, username, password, previous, old_token)
+            reply = signin.log_in(
+                self.store, api, old_api, username, password, previous, old_token, checker
+            )
+            self._note_checked(checker)
         finally:
-            for client in (api, old_api):
+            for client in (api, old_api, checker):
                 if client is not None:
                     client.close()
         return self._apply_sign_in(*reply, previous, remember)
@@ -313,6 +338,7 @@ class CallerCore(QObject):
             return campaigns
 
         def done(campaigns: list[Campaign]) -> None:
+            self._note_checked(api)
             self.jobs.done(api)
             self._campaign = None  # saved afresh by fetch()
             on_done(campaigns)
@@ -328,6 +354,7 @@ class CallerCore(QObject):
         api = self._api()
         try:
             campaigns = api.campaigns()
+            self._note_checked(api)
         finally:
             api.close()
         self.store.save_campaigns(campaigns)
