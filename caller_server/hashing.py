@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import sys
 import threading
@@ -33,8 +34,15 @@ NICE = 10  # hashing threads yield the CPU to request threads (Linux: nice is pe
 ENV_THREADS = "CALLER_SERVER_HASH_THREADS"  # `serve --workers N` shares the cores out
 
 _hasher = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, parallelism=PARALLELISM)
-# Verified against when the username is unknown, so both cases take as long.
-DUMMY_HASH = _hasher.hash("not a real password")
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """Verified against when the username is unknown, so both cases take as long.
+    Made at the first unknown username, not at import: an argon2 hash (~50 ms of CPU)
+    that practice mode's embedded server never needs (issue 15)."""
+    return _hasher.hash("not a real password")
+
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()

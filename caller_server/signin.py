@@ -64,7 +64,7 @@ def _open(sessions: sessionmaker[Session], username: str, keys: Keys, now: dt.da
         ).first()
         session.rollback()
     if row is None:
-        return _Stored(None, hashing.DUMMY_HASH)
+        return _Stored(None, hashing.dummy_hash())
     return _Stored(row.id, row.password_hash)
 
 

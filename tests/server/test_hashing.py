@@ -44,3 +44,18 @@ def test_many_checks_at_once_use_at_most_the_pool() -> None:
     assert asyncio.run(storm()) == [True] * 12 + [False] * 4
     pool = [t for t in threading.enumerate() if t.name.startswith("argon2")]
     assert 1 <= len(pool) <= hashing.pool_size()
+
+
+def test_the_unknown_user_hash_is_made_on_first_use_with_the_current_parameters():
+    """Issue 15: not at import (practice mode's server never needs it), yet a real hash,
+    so an unknown username costs as long as a known one."""
+    import subprocess
+    import sys
+
+    probe = "import caller_server.hashing as h; print(h.dummy_hash.cache_info().currsize)"
+    done = subprocess.run(  # a fresh interpreter: nothing imported it before
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "0"
+    assert hashing.verify_password(hashing.dummy_hash(), "not a real password")
+    assert not hashing.needs_rehash(hashing.dummy_hash())
