@@ -64,7 +64,13 @@ def main() -> None:
         create_schema(db)
         # A caller per fresh start: each keeps the batch it leased (no release at
         # shutdown), and the campaign's holding limit would refuse a third one.
-        seeded = seed(db, contacts=4000, callers=2 * args.runs + 1, batch_size=20)
+        seeded = seed(
+            db,
+            contacts=4000,
+            callers=2 * args.runs + 1,
+            batch_size=20,
+            max_held_contacts=4000,  # the outbox's caller holds 1,000 (default: 40)
+        )
         fresh_callers = iter(seeded.callers[1:])
         server = benchlib.start_server(db, workers=args.workers)
         try:
