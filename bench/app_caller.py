@@ -202,13 +202,21 @@ def main() -> None:
         create_schema(db)
         # Both phases need a next contact after their last one: a few spare.
         download = max(args.download, 2 * args.contacts + 20)
-        seeded = seed(db, contacts=min(1000 + download + 100, 4000), callers=1, batch_size=50)
+        seeded = seed(
+            db,
+            contacts=min(1000 + download + 100, 4000),
+            callers=1,
+            batch_size=50,
+            max_held_contacts=4000,  # the default (two batches) would stop the download
+        )
         username = seeded.callers[0]
         with LiveServer(db, workers=1) as server:
             outbox_api = Api.login(server.url, username, seeded.password)
             leased: list[tuple[int, int]] = []
             while len(leased) < 1000:
                 batch = outbox_api.lease(seeded.campaign_id, 50)
+                if not batch["contacts"]:  # the campaign's holding limit: reuse those held
+                    break
                 leased += [(batch["batch_id"], c["id"]) for c in batch["contacts"]]
             outbox_api.close()
 

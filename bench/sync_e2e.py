@@ -62,7 +62,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, memory_keyring():
         db = f"sqlite:///{Path(tmp) / 'server.sqlite3'}"
         create_schema(db)
-        seeded = seed(db, contacts=4000, callers=2, batch_size=20)
+        # A caller per fresh start: each keeps the batch it leased (no release at
+        # shutdown), and the campaign's holding limit would refuse a third one.
+        seeded = seed(
+            db,
+            contacts=4000,
+            callers=2 * args.runs + 1,
+            batch_size=20,
+            max_held_contacts=4000,  # the outbox's caller holds 1,000 (default: 40)
+        )
+        fresh_callers = iter(seeded.callers[1:])
         server = benchlib.start_server(db, workers=args.workers)
         try:
             with FaultProxy("127.0.0.1", server.port) as proxy:
@@ -74,13 +83,13 @@ def main() -> None:
                     for run in range(args.runs):
                         folder = Path(tmp) / f"first-{mode}-{run}"
                         core, seconds = fresh_app(
-                            folder, proxy.url, seeded.callers[0], seeded.password
+                            folder, proxy.url, next(fresh_callers), seeded.password
                         )
                         first[mode].append(seconds)
                         core.shutdown()
                         core.store.close()
                 # b. the outbox, for the second caller's 1,000 leased contacts
-                api = Api.login(server.url, seeded.callers[1], seeded.password)
+                api = Api.login(server.url, seeded.callers[0], seeded.password)
                 leased: list[tuple[int, int]] = []
                 while len(leased) < 1000:
                     batch = api.lease(seeded.campaign_id, 50)
@@ -92,7 +101,7 @@ def main() -> None:
                     else:
                         proxy.clear()
                     folder = Path(tmp) / f"drain-{mode}"
-                    core, _ = fresh_app(folder, proxy.url, seeded.callers[1], seeded.password)
+                    core, _ = fresh_app(folder, proxy.url, seeded.callers[0], seeded.password)
                     core.shutdown()
                     fill_outbox(core.store, leased, seeded.campaign_id, args.outbox)
                     start = time.perf_counter()

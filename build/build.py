@@ -77,6 +77,7 @@ def build(target: str, onefile: bool = False, clean: bool = False) -> Path:
         import translations
 
         translations.release()
+        prepare_demo_database()
     env = dict(os.environ, CALLER_APP_ONEFILE="1" if onefile else "0")
     started = time.monotonic()
     subprocess.run(cmd, cwd=ROOT, env=env, check=True)  # noqa: S603 (our own arguments)
@@ -86,6 +87,22 @@ def build(target: str, onefile: bool = False, clean: bool = False) -> Path:
     seconds = time.monotonic() - started
     print(f"{NAMES[target]}: {path} ({size_bytes(path) / 1e6:.1f} MB, built in {seconds:.0f} s)")
     return path
+
+
+def prepare_demo_database() -> Path:
+    """Practice mode's migrated and seeded database, shipped with the demo files under
+    the name `caller_app.practice` looks for: the bundle's first practice start copies
+    it instead of migrating and seeding (issue 15). Older prepared files go."""
+    sys.path.insert(0, str(ROOT))
+    from caller_app import practice
+    from caller_server.demo import demo_dir
+
+    folder = Path(str(demo_dir()))
+    for stale in folder.glob("prepared-*.sqlite3"):
+        stale.unlink()
+    dest = folder / practice.shipped_name(practice.demo_key())
+    practice.prepare(dest)
+    return dest
 
 
 def write_desktop_file(bundle: Path) -> Path:

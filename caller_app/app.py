@@ -98,6 +98,16 @@ class CallerCore(QObject):
         self._signing_out = False
         self.last_status: SyncStatus | None = None
         self.jobs = Jobs("core-tasks", ABORT_GRACE_MS)  # one-off blocking jobs
+        # Read after every save on the GUI thread, so kept here rather than re-read from
+        # the store each time (issue 15): the open session's numbers, kept up to date by
+        # record() and dropped (re-counted on the next read) whenever anything else may
+        # change them; and the chosen campaign (its calling hours), dropped on a fetch.
+        self._stats: SessionStats | None = None
+        self._reached_codes: frozenset[str] = frozenset()
+        self._campaign: Campaign | None = None
+        # Servers whose health check a client of this run passed: later clients skip it
+        # (one round trip each for the campaigns and the sync engine's client).
+        self._checked_urls: set[str] = set()
 
     # -- account -------------------------------------------------------------------------
     @property
@@ -123,9 +133,22 @@ class CallerCore(QObject):
         account = self.store.account()
         if account is None or not self._token:
             raise SignedOut()
-        api = self.api_factory(account.server_url)
+        api = self._client(account.server_url)
         api.token = self._token
         return api
+
+    def _client(self, url: str) -> ApiClient:
+        """A new client; its health check skipped if one of this run's passed already."""
+        api = self.api_factory(url)
+        if isinstance(api, ApiClient) and api.base_url in self._checked_urls:
+            api.assume_compatible()
+        return api
+
+    def _note_checked(self, *clients: ApiClient | None) -> None:
+        """GUI thread, after a job: remember the servers these clients found compatible."""
+        for api in clients:
+            if isinstance(api, ApiClient) and api.compatible:
+                self._checked_urls.add(api.base_url)
 
     def last_server_url(self) -> str | None:
         return self.store.last_server_url()
@@ -142,7 +165,7 @@ class CallerCore(QObject):
 
     def _job_api(self, url: str) -> ApiClient:
         """A client for one job, aborted should the app shut down meanwhile."""
-        return self.jobs.track(self.api_factory(url))
+        return self.jobs.track(self._client(url))
 
     def begin_sign_in(
         self,
@@ -160,13 +183,17 @@ class CallerCore(QObject):
         except ApiError as exc:  # a malformed address
             on_error(exc)
             return
+        checker = self._job_api(api.base_url)  # the version check, beside the sign-in
         old_api = self._job_api(previous.server_url) if previous is not None else None
 
         def log_in() -> tuple[str, Account]:
-            return signin.log_in(self.store, api, old_api, username, password, previous, old_token)
+            return signin.log_in(
+                self.store, api, old_api, username, password, previous, old_token, checker
+            )
 
         def done(reply: tuple[str, Account]) -> None:
-            self.jobs.done(api, old_api)
+            self._note_checked(checker)
+            self.jobs.done(api, old_api, checker)
             try:
                 account = self._apply_sign_in(*reply, previous, remember)
             except Exception as exc:  # a locked store, a keyring refusal
@@ -175,10 +202,42 @@ class CallerCore(QObject):
             on_done(account)
 
         def failed(exc: BaseException) -> None:
-            self.jobs.done(api, old_api)
+            self.jobs.done(api, old_api, checker)
             on_error(exc)
 
         self.submit(log_in, done, failed)
+
+    def begin_token_sign_in(
+        self,
+        account: Account,
+        token: str,
+        remember: bool,
+        on_done: Callable[[Account], None],
+        on_error: OnError,
+    ) -> None:
+        """Sign in with a token the server issued in-process (practice mode): no request
+        to the server itself; only a previous volunteer's results check, should another
+        person have been signed in here, runs on the task thread. Callbacks run here."""
+        previous, old_token = self.store.account(), self._token
+        old_api = self._job_api(previous.server_url) if previous is not None else None
+
+        def check() -> tuple[str, Account]:
+            return signin.adopt(self.store, old_api, account, previous, old_token)
+
+        def done(_: tuple[str, Account]) -> None:
+            self.jobs.done(old_api)
+            try:
+                signed_in = self._apply_sign_in(token, account, previous, remember)
+            except Exception as exc:  # a locked store, a keyring refusal
+                on_error(exc)
+                return
+            on_done(signed_in)
+
+        def failed(exc: BaseException) -> None:
+            self.jobs.done(old_api)
+            on_error(exc)
+
+        self.submit(check, done, failed)
 
     def begin_join(
         self,
@@ -208,6 +267,7 @@ class CallerCore(QObject):
             )  # fmt: skip
 
         def done(reply: tuple[str, Account, int]) -> None:
+            self._note_checked(api)
             self.jobs.done(api, old_api)
             try:
                 account = self._apply_sign_in(reply[0], reply[1], previous, remember)
@@ -228,12 +288,16 @@ class CallerCore(QObject):
         """*Blocking.* Check the server version, sign in, keep the token in the keyring
         (for this run only unless `remember`)."""
         previous, old_token = self.store.account(), self._token
-        api = self.api_factory(normalise_server_url(server_url))
-        old_api = self.api_factory(previous.server_url) if previous is not None else None
+        api = self._client(normalise_server_url(server_url))
+        checker = self._client(api.base_url)
+        old_api = self._client(previous.server_url) if previous is not None else None
         try:
-            reply = signin.log_in(self.store, api, old_api, username, password, previous, old_token)
+            reply = signin.log_in(
+                self.store, api, old_api, username, password, previous, old_token, checker
+            )
+            self._note_checked(checker)
         finally:
-            for client in (api, old_api):
+            for client in (api, old_api, checker):
                 if client is not None:
                     client.close()
         return self._apply_sign_in(*reply, previous, remember)
@@ -274,7 +338,9 @@ class CallerCore(QObject):
             return campaigns
 
         def done(campaigns: list[Campaign]) -> None:
+            self._note_checked(api)
             self.jobs.done(api)
+            self._campaign = None  # saved afresh by fetch()
             on_done(campaigns)
 
         def failed(exc: BaseException) -> None:
@@ -288,9 +354,11 @@ class CallerCore(QObject):
         api = self._api()
         try:
             campaigns = api.campaigns()
+            self._note_checked(api)
         finally:
             api.close()
         self.store.save_campaigns(campaigns)
+        self._campaign = None
         return campaigns
 
     def campaigns(self) -> list[Campaign]:
@@ -306,6 +374,7 @@ class CallerCore(QObject):
         self._stop_engine()
         api = self._api()
         self.campaign_id = campaign_id
+        self._campaign = self._stats = None
         self.campaign_status = "active"
         self.session_id = self.store.open_session(campaign_id) or self.store.start_session(
             campaign_id
@@ -314,11 +383,11 @@ class CallerCore(QObject):
         engine.status_changed.connect(self._on_status)
         engine.contacts_changed.connect(self.contacts_changed)
         engine.campaign_status.connect(self._on_campaign_status)
-        engine.script_changed.connect(self.script_changed)
+        engine.script_changed.connect(self._on_script)
         engine.progress_changed.connect(self.progress_changed)
         engine.out_of_contacts.connect(self.out_of_contacts)
         engine.contacts_lost.connect(self.contacts_lost)
-        engine.attention_changed.connect(self.attention_changed)
+        engine.attention_changed.connect(self._on_attention)
         engine.signed_out.connect(self._on_engine_signed_out)
         engine.released.connect(self._on_released)
         self.engine = engine
@@ -361,7 +430,7 @@ class CallerCore(QObject):
         Unknown (no cached campaign, malformed hours, a zone this computer lacks) does
         not stop calling: the server still checks hours when it leases contacts.
         """
-        campaign = self.store.campaign(self.campaign_id) if self.campaign_id is not None else None
+        campaign = self._chosen_campaign()
         if campaign is None:
             return None
         try:
@@ -373,17 +442,47 @@ class CallerCore(QObject):
                 log.warning("calling hours not checked here: %s", exc)
             return None
 
+    def _chosen_campaign(self) -> Campaign | None:
+        """The chosen campaign as last fetched (kept: read after every save)."""
+        if self.campaign_id is None:
+            return None
+        if self._campaign is None or self._campaign.id != self.campaign_id:
+            self._campaign = self.store.campaign(self.campaign_id)
+        return self._campaign
+
+    @Slot(object)
+    def _on_script(self, script: Script) -> None:
+        self._stats = None  # which outcomes count as reached may have changed
+        self.script_changed.emit(script)
+
     def remaining(self) -> int:
         return self.store.remaining(self.campaign_id) if self.campaign_id is not None else 0
 
     def record(self, draft: ResultDraft) -> Result:
         """Save the call (one local transaction) and move on; the upload follows."""
         result = self.store.record(draft)
+        self._count_call(result)
         self.contacts_changed.emit()
         self._local_change()
         if self.engine is not None:
             self.engine.result_recorded()
         return result
+
+    def _count_call(self, result: Result) -> None:
+        """A call just recorded in the open session: its numbers, without re-counting."""
+        stats = self._stats
+        if stats is None or result.campaign_id != self.campaign_id or result.supersedes:
+            self._stats = None
+            return
+        by_outcome = dict(stats.by_outcome)
+        by_outcome[result.outcome] = by_outcome.get(result.outcome, 0) + 1
+        self._stats = dataclasses.replace(
+            stats,
+            calls=stats.calls + 1,
+            reached=stats.reached + (result.outcome in self._reached_codes),
+            by_outcome=by_outcome,
+            waiting=stats.waiting + 1,
+        )
 
     def undo(self) -> Result | None:
         """Take back the last call if it has not started uploading; else None (use correct)."""
@@ -391,6 +490,7 @@ class CallerCore(QObject):
             return None
         result = self.store.undo_last(self.campaign_id)
         if result is not None:
+            self._stats = None
             self.contacts_changed.emit()
             self._local_change()
         return result
@@ -398,6 +498,7 @@ class CallerCore(QObject):
     def correct(self, original_id: str, draft: ResultDraft) -> Result:
         """Record a correction that supersedes an already uploaded (frozen) result."""
         result = self.store.record_correction(original_id, draft)
+        self._stats = None
         self._local_change()
         if self.engine is not None:
             self.engine.result_recorded()
@@ -432,6 +533,7 @@ class CallerCore(QObject):
     def retry_attention(self, result_ids: list[str]) -> int:
         """Send refused results again (same id and payload); returns how many were queued."""
         count = self.store.retry_attention(result_ids)
+        self._stats = None
         self.attention_changed.emit()
         self._local_change()
         if self.engine is not None:
@@ -444,11 +546,18 @@ class CallerCore(QObject):
 
     def dismiss_attention(self, result_id: str) -> None:
         self.store.dismiss_attention(result_id)
+        self._stats = None
         self.attention_changed.emit()
         self._local_change()
 
+    @Slot()
+    def _on_attention(self) -> None:
+        self._stats = None  # a refused result is a call needing attention now
+        self.attention_changed.emit()
+
     @Slot(object)
     def _on_status(self, status: SyncStatus) -> None:
+        self._stats = None  # the sync thread may have delivered some of this session's
         self._emit_status(status)
 
     def _local_change(self) -> None:
@@ -464,9 +573,23 @@ class CallerCore(QObject):
         self.status_changed.emit(self.last_status)
 
     def session_stats(self, session_id: int | None = None) -> SessionStats | None:
-        """This session's numbers (or those of `session_id`, say one just ended)."""
+        """This session's numbers (or those of `session_id`, say one just ended).
+
+        The open session's are counted by the store once, then kept up to date by
+        `record()` until something else changes them (an upload, an undo, a correction,
+        a refusal), which makes the next read count again."""
         wanted = session_id if session_id is not None else self.session_id
-        return self.store.session_stats(wanted) if wanted else None
+        if not wanted:
+            return None
+        if wanted != self.session_id:
+            return self.store.session_stats(wanted)
+        if self._stats is None:
+            script = self.script()
+            self._reached_codes = frozenset(
+                o.code for o in (script.outcomes if script else ()) if o.reached
+            )
+            self._stats = self.store.session_stats(wanted)
+        return self._stats
 
     def waiting_count(self) -> int:
         """Results not yet uploaded (a local read)."""
@@ -548,6 +671,7 @@ class CallerCore(QObject):
         self.sign_out_finished.emit()
 
     def _close_session(self) -> None:
+        self._stats = None
         if self.session_id is not None:
             self.store.end_session(self.session_id)
             self.session_id = None

@@ -48,3 +48,18 @@ def log_dir() -> Path:
 
 def db_path() -> Path:
     return data_dir() / DB_FILE
+
+
+ENV_CACHE = "CALLER_APP_CACHE"
+
+
+def cache_dir() -> Path:
+    """Rebuildable files (the prepared practice database); env CALLER_APP_CACHE overrides."""
+    env = os.environ.get(ENV_CACHE)
+    path = (
+        Path(env).expanduser().resolve()
+        if env
+        else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+    )
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
@@ -41,11 +41,15 @@ NICE_FALLBACK = 19  # where SCHED_IDLE is refused (Linux: nice is per thread)
 ENV_THREADS = "CALLER_SERVER_HASH_THREADS"  # `serve --workers N` shares the cores out
 
 _hasher = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, parallelism=PARALLELISM)
-_started = time.perf_counter()
-# Verified against when the username is unknown, so both cases take as long.
-DUMMY_HASH = _hasher.hash("not a real password")
-# What one hash costs on this machine, measured once: `signin_gate` starts from it.
-HASH_SECONDS = time.perf_counter() - _started
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """Verified against when the username is unknown, so both cases take as long.
+    Made at the first unknown username, not at import: an argon2 hash (~50 ms of CPU)
+    that practice mode's embedded server never needs (issue 15)."""
+    return _hasher.hash("not a real password")
+
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()

@@ -85,7 +85,7 @@ def _open(sessions: sessionmaker[Session], username: str, keys: Keys, now: dt.da
         if wait is not None:
             raise Throttled(wait)
     if row is None:
-        return _Stored(None, hashing.DUMMY_HASH)
+        return _Stored(None, hashing.dummy_hash())
     return _Stored(row.id, row.password_hash)
 
 

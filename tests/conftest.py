@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -48,6 +49,9 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 # Qt never needs a display in tests, whichever directory pytest is pointed at.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The app's cache (the prepared practice database) never in the real user folders; one
+# per test run, shared by the tests and the apps they start.
+os.environ.setdefault("CALLER_APP_CACHE", tempfile.mkdtemp(prefix="caller-app-cache-"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -159,6 +159,16 @@ class ApiClient:
         self._exchanges: set[Deadline] = set()
         self._aborted = False
 
+    @property
+    def compatible(self) -> bool:
+        """This client's health check passed (the server speaks our API version)."""
+        return self._compatible
+
+    def assume_compatible(self) -> None:
+        """Skip the health check: another client of this run already passed it against
+        the same server (`CallerCore` remembers), so a new client saves a round trip."""
+        self._compatible = True
+
     def close(self) -> None:
         self.session.close()
 

@@ -102,13 +102,13 @@ class Launcher(QObject):
 
     @Slot(object)
     def _on_practice(self, practice: Any) -> None:
-        from caller_app.practice import DEMO_PASSWORD, DEMO_USERNAME
+        """Signed in with the token the practice server minted (no password hashed)."""
 
         def signed_in(_: object) -> None:
             self.core.begin_fetch_campaigns(self._on_campaigns, self._on_fatal)
 
-        self.core.begin_sign_in(
-            practice.url, DEMO_USERNAME, DEMO_PASSWORD, True, signed_in, self._on_fatal
+        self.core.begin_token_sign_in(
+            practice.account, practice.token, True, signed_in, self._on_fatal
         )
 
     def ask_sign_in(self, message: str = "") -> None:

@@ -290,7 +290,8 @@ class CallerViewModel(QObject):
         self.notice.emit(self._saved_words(contact, outcome, correcting is not None))
         self._advance()
         self.stats_changed.emit(self.stats())
-        self._count_waiting()
+        if self.core.last_status is None:  # else the core counted and told us already
+            self._count_waiting()
         return result
 
     def _saved_words(self, contact: Contact, outcome: str, correction: bool) -> str:

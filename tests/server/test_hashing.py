@@ -60,5 +60,16 @@ def test_the_pool_threads_only_take_cpu_nobody_else_wants() -> None:
     assert os.sched_getscheduler(0) != os.SCHED_IDLE  # and only they: not the caller
 
 
-def test_one_hash_was_timed_at_import() -> None:
-    assert 0 < hashing.HASH_SECONDS < 60
+def test_the_unknown_user_hash_is_made_on_first_use_with_the_current_parameters():
+    """Issue 15: not at import (practice mode's server never needs it), yet a real hash,
+    so an unknown username costs as long as a known one."""
+    import subprocess
+    import sys
+
+    probe = "import caller_server.hashing as h; print(h.dummy_hash.cache_info().currsize)"
+    done = subprocess.run(  # a fresh interpreter: nothing imported it before
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "0"
+    assert hashing.verify_password(hashing.dummy_hash(), "not a real password")
+    assert not hashing.needs_rehash(hashing.dummy_hash())

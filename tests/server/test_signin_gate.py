@@ -7,7 +7,14 @@ import asyncio
 import pytest
 
 from caller_server import hashing
-from caller_server.signin_gate import ENV_MAX_WAIT, MAX_WAIT_S, Full, SigninGate, max_wait_from_env
+from caller_server.signin_gate import (
+    ENV_MAX_WAIT,
+    FIRST_ESTIMATE_S,
+    MAX_WAIT_S,
+    Full,
+    SigninGate,
+    max_wait_from_env,
+)
 
 
 def test_no_more_than_the_slots_work_at_once() -> None:
@@ -77,7 +84,7 @@ def test_the_gate_is_sized_from_the_hashing_pool_and_the_environment(
     gate = SigninGate.for_this_process()
     assert gate.slots == 6
     assert gate.max_wait_s == MAX_WAIT_S
-    assert gate.seconds_each == pytest.approx(max(hashing.HASH_SECONDS, 0.001))
+    assert gate.seconds_each == pytest.approx(FIRST_ESTIMATE_S)
     monkeypatch.setenv(ENV_MAX_WAIT, "2.5")
     assert max_wait_from_env() == 2.5
     monkeypatch.setenv(ENV_MAX_WAIT, "nonsense")

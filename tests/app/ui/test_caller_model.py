@@ -277,3 +277,53 @@ def test_the_screen_shows_the_hours_and_resumes_when_they_open(qtbot, tmp_path, 
     assert screen.card.contact is not None
     assert screen.form.isEnabled()
     assert screen.progress.hours.text() == "Calling closes at 21:00 London time"
+
+
+def test_session_numbers_are_kept_from_record_not_recounted(
+    tmp_path: Path, always: Campaign, script, monkeypatch
+):
+    """Issue 15: after each save the screen's numbers come from the core's running
+    tally; the store counts again only after something else changed them (undo, a
+    correction, the sync thread). Each kept figure equals a fresh count."""
+    model, core, _ = make_model(tmp_path, always, NOON, n=6)
+    core.store.save_script(dataclasses.replace(script, campaign_id=always.id), "v1")
+    counted: list[int] = []
+    real = core.store.session_stats
+
+    def counting(session_id: int):
+        counted.append(session_id)
+        return real(session_id)
+
+    monkeypatch.setattr(core.store, "session_stats", counting)
+    reached = next(o.code for o in script.outcomes if o.reached)
+    model.stats()
+    assert len(counted) == 1
+    for outcome in ("not_home", reached, "not_home"):
+        save(model, outcome)
+        assert model.stats() == real(core.session_id)
+    assert len(counted) == 1  # three saves, no count
+    assert model.stats().calls == 3
+    assert model.stats().reached == 1
+    model.undo()
+    assert model.stats() == real(core.session_id)
+    assert len(counted) == 2  # undone: counted again
+    assert model.stats().calls == 2
+    core._on_status(model.status)  # the sync thread reported (an upload, say)
+    model.stats()
+    assert len(counted) == 3
+
+
+def test_a_save_counts_the_outbox_once(tmp_path: Path, always: Campaign, monkeypatch):
+    """The core counts the outbox after a save and tells the view model; the view model
+    no longer counts it a second time (issue 15)."""
+    model, core, _ = make_model(tmp_path, always, NOON)
+    core._on_status(model.status)  # as after the engine's first report
+    counts: list[str] = []
+    for name in ("outbox_counts", "waiting_count"):
+        real = getattr(core.store, name)
+        monkeypatch.setattr(
+            core.store, name, lambda real=real, name=name: counts.append(name) or real()
+        )
+    save(model)
+    assert counts == ["outbox_counts"]
+    assert model.status.waiting == 1

@@ -18,7 +18,7 @@ from PySide6.QtGui import QDesktopServices
 from sqlalchemy import select
 
 from caller_app.domain.invites import Invite, app_link
-from caller_server.models import CampaignMember, Volunteer
+from caller_server.models import CampaignMember, Token, Volunteer
 from tests.support.e2e import record
 from tests.support.invites import make_invite
 from tests.support.server import db_session, seed, seed_campaign
@@ -196,3 +196,11 @@ def test_an_app_too_old_for_the_server_says_so_and_keeps_unsent_calls(
     assert browser.opened == [f"{server.url}/download"]
     assert second.core.waiting_count() == 1  # the unsent call is still here
     assert second.window is None
+    # The version check ran beside the sign-in (issue 15): the token it got is given back.
+    with db_session(server.db_url) as session:
+        live = session.scalars(
+            select(Token.id)
+            .join(Volunteer, Volunteer.id == Token.volunteer_id)
+            .where(Volunteer.username == seeded.callers[1], Token.revoked_at.is_(None))
+        ).all()
+    assert live == []
