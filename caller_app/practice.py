@@ -20,6 +20,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,7 +51,9 @@ def demo_key() -> str:
     folder = demo.demo_dir()
     for name in ("campaign.toml", "contacts.csv"):
         digest.update((folder / name).read_bytes())
-    digest.update(Path(demo.__file__).read_bytes())
+    code = Path(demo.__file__)
+    if code.is_file():  # a bundle has no sources: its version stands for them
+        digest.update(code.read_bytes())
     return digest.hexdigest()[:20]
 
 
@@ -80,8 +83,12 @@ def prepared_database(cache: Path) -> Path:
     """The prepared demo database: the bundle's, else the cached one (built if missing)."""
     from caller_server.demo import demo_dir
 
+    folder = Path(str(demo_dir()))
+    if getattr(sys, "frozen", False):  # the build shipped one, made from this very code
+        for bundled in sorted(folder.glob(shipped_name("*"))):
+            return bundled
     key = demo_key()
-    shipped = demo_dir() / shipped_name(key)
+    shipped = folder / shipped_name(key)
     if shipped.is_file():
         return Path(str(shipped))
     cached = cache / f"demo-{key}.sqlite3"

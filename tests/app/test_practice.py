@@ -4,6 +4,7 @@ at each start)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,20 @@ def test_account_before_start_is_an_error(missing: str):
             getattr(server, missing)
     finally:
         server.stop()
+
+
+def test_a_bundle_finds_its_shipped_database_without_sources(tmp_path: Path, monkeypatch):
+    """Frozen, the seeding code's source is not there to key by: the one file the build
+    shipped is used, and the key still works (the release self-test starts practice)."""
+    from caller_server import demo
+
+    shipped = _demo_copy(tmp_path / "demo")
+    monkeypatch.setattr("caller_server.demo.demo_dir", lambda: shipped)
+    practice.prepare(shipped / practice.shipped_name("0123456789abcdef0123"))
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(demo, "__file__", str(tmp_path / "gone" / "demo.pyc"))
+    cache = tmp_path / "cache"
+    assert practice.prepared_database(cache) == shipped / practice.shipped_name(
+        "0123456789abcdef0123"
+    )
+    assert len(practice.demo_key()) == 20
