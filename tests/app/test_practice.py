@@ -19,6 +19,10 @@ from tests.support.keyring_backend import memory_keyring
 
 
 def test_the_demo_database_is_prepared_once_and_copied(tmp_path: Path, monkeypatch):
+    # the demo files in a folder of the test's own: a bundle build leaves a shipped
+    # prepared file in the source tree, which would be used instead of the cache
+    folder = _demo_copy(tmp_path / "demo")
+    monkeypatch.setattr("caller_server.demo.demo_dir", lambda: folder)
     cache = tmp_path / "cache"
     built: list[Path] = []
     real_prepare = practice.prepare
